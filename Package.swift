@@ -1,0 +1,99 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "RetirementOneThing",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "workers", targets: ["Workers"]),
+        .executable(name: "dashboard", targets: ["Dashboard"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, each seen by exactly one wrapper module.
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        // A bounded set of blocking connections, each used by one dedicated thread at a time.
+        .target(name: "ConnectionPool", dependencies: [
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
+        // Wrappers: the only modules that import C.
+        .target(name: "Redis", dependencies: [
+            "CHiredis", "ConnectionPool",
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .target(name: "Postgres", dependencies: [
+            "CLibpq", "ConnectionPool",
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
+        // Pure domain: no I/O, no clocks, no globals.
+        .target(name: "Model"),
+
+        // Adapters.
+        .target(name: "Storage", dependencies: [
+            "Model", "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("Migrations")]),
+        .target(name: "Queue", dependencies: [
+            "Model", "Redis",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Application services.
+        .target(name: "Services", dependencies: [
+            "Model", "Storage", "Queue", "Postgres", "Redis",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // What both executables share: options, logging, connecting, lifecycle.
+        .target(name: "Runtime", dependencies: [
+            "Services", "Storage", "Queue", "Postgres", "Redis",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Executables: thin.
+        .executableTarget(name: "Workers", dependencies: [
+            "Runtime", "Services", "Queue",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The HTTP layer: routes, API, pages.
+        .target(name: "DashboardApp", dependencies: [
+            "Runtime", "Services",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .executableTarget(name: "Dashboard", dependencies: [
+            "Runtime", "DashboardApp",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        // Test support: scratch servers, unique schemas and key prefixes.
+        .target(name: "TestSupport", dependencies: ["Postgres", "Redis", "Storage"]),
+
+        .testTarget(name: "ModelTests", dependencies: ["Model"]),
+        .testTarget(name: "FoundationTests", dependencies: [
+            "Redis", "Postgres", "Storage", "Queue", "Services", "Runtime", "DashboardApp", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

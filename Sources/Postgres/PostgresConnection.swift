@@ -1,0 +1,235 @@
+import CLibpq
+import Foundation
+
+/// A statement prepared once per connection and run by name afterwards.
+public struct PreparedStatement: Sendable, Hashable {
+    public let name: String
+    public let sql: String
+
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// One connection to PostgreSQL over libpq: owns its `PGconn`, frees it exactly once.
+///
+/// Not Sendable: used by one thread at a time (see `PostgresPool`). Values are always bound as
+/// `$n` parameters. Sessions run in UTC with ISO dates. When the server goes away, the failing
+/// call throws `connectionLost` and the next call reconnects.
+public final class PostgresConnection {
+    private let connection: OpaquePointer
+    private var prepared: Set<String> = []
+    /// The depth of `transaction` calls; nested calls use savepoints.
+    var transactionDepth = 0
+
+    /// Opens a connection from a `postgres://` URL.
+    ///
+    /// `settings` become session parameters (`search_path`, `statement_timeout` …).
+    public init(url: String, settings: [String: String] = [:], connectTimeout: Int = 5,
+                applicationName: String = "retirement-one-thing") throws {
+        var options = "-c TimeZone=UTC -c DateStyle=ISO,YMD"
+        for (name, value) in settings.sorted(by: { $0.key < $1.key }) {
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: " ", with: "\\ ")
+            options += " -c \(name)=\(escaped)"
+        }
+        let keywords = ["dbname", "connect_timeout", "application_name", "client_encoding", "options"]
+        let values = [url, String(connectTimeout), applicationName, "UTF8", options]
+        let conn = Self.withCStrings(keywords) { keywordPointers in
+            Self.withCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let conn else {
+            throw PostgresError(.connectionFailed, call: "connect", message: "libpq could not allocate a connection")
+        }
+        if PQstatus(conn) != CONNECTION_OK {
+            let message = Self.firstLine(PQerrorMessage(conn))
+            PQfinish(conn)
+            throw PostgresError(.connectionFailed, call: "connect", message: message)
+        }
+        clibpq_silence_notices(conn)
+        self.connection = conn
+    }
+
+    deinit {
+        PQfinish(connection)
+    }
+
+    /// Whether libpq considers the connection usable.
+    public var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
+
+    /// The server's process id for this session (for `pg_terminate_backend` in tests and tools).
+    public var backendPID: Int { Int(PQbackendPID(connection)) }
+
+    // MARK: Queries
+
+    /// Runs one statement with bound parameters and returns its rows.
+    ///
+    /// `name` labels the statement in errors and logs; the SQL's first words are used otherwise.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [],
+                      name: String? = nil) throws -> PostgresRows {
+        let call = name ?? Self.label(sql)
+        try ensureConnected(call: call)
+        let result = Self.withParameters(parameters) { count, types, values in
+            PQexecParams(connection, sql, count, types, values, nil, nil, 0)
+        }
+        return try consume(result, call: call)
+    }
+
+    /// Runs a prepared statement, preparing it on this connection the first time.
+    @discardableResult
+    public func query(_ statement: PreparedStatement, _ parameters: [any PostgresEncodable] = []) throws -> PostgresRows {
+        try ensureConnected(call: statement.name)
+        if !prepared.contains(statement.name) {
+            let types = parameters.map { type(of: $0).postgresType.rawValue }
+            let result = PQprepare(connection, statement.name, statement.sql, Int32(types.count), types)
+            _ = try consume(result, call: statement.name)
+            prepared.insert(statement.name)
+        }
+        let result = Self.withParameters(parameters) { count, _, values in
+            PQexecPrepared(connection, statement.name, count, values, nil, nil, 0)
+        }
+        return try consume(result, call: statement.name)
+    }
+
+    /// Runs SQL without parameters, possibly several statements (migrations, DDL).
+    public func execute(script sql: String, name: String) throws {
+        try ensureConnected(call: name)
+        _ = try consume(PQexec(connection, sql), call: name)
+    }
+
+    /// Quotes an identifier (a LISTEN channel, a schema name) for the rare statements that
+    /// cannot take it as a parameter.
+    public func quoteIdentifier(_ identifier: String) throws -> String {
+        guard let escaped = PQescapeIdentifier(connection, identifier, identifier.utf8.count) else {
+            throw PostgresError(.queryFailed, call: "quoteIdentifier", message: Self.firstLine(PQerrorMessage(connection)))
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
+    // MARK: Connection life
+
+    /// Reconnects a broken connection before using it; prepared statements and session state go with it.
+    private func ensureConnected(call: String) throws {
+        guard PQstatus(connection) != CONNECTION_OK else { return }
+        prepared.removeAll()
+        transactionDepth = 0
+        PQreset(connection)
+        guard PQstatus(connection) == CONNECTION_OK else {
+            throw PostgresError(.connectionFailed, call: call, message: Self.firstLine(PQerrorMessage(connection)))
+        }
+        clibpq_silence_notices(connection)
+    }
+
+    /// Copies a result into Swift values, frees it, and turns an error status into a typed error.
+    private func consume(_ result: OpaquePointer?, call: String) throws -> PostgresRows {
+        guard let result else {
+            throw lost(call: call)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return Self.rows(result)
+        default:
+            if PQstatus(connection) != CONNECTION_OK {
+                throw lost(call: call)
+            }
+            let field = { (code: Int32) -> String? in
+                PQresultErrorField(result, code).map { String(cString: $0) }
+            }
+            throw PostgresError(.queryFailed, call: call,
+                                message: field(CLIBPQ_DIAG_MESSAGE_PRIMARY) ?? Self.firstLine(PQresultErrorMessage(result)),
+                                sqlState: field(CLIBPQ_DIAG_SQLSTATE),
+                                constraint: field(CLIBPQ_DIAG_CONSTRAINT_NAME))
+        }
+    }
+
+    private func lost(call: String) -> PostgresError {
+        prepared.removeAll()
+        transactionDepth = 0
+        return PostgresError(.connectionLost, call: call, message: Self.firstLine(PQerrorMessage(connection)))
+    }
+
+    // MARK: Notifications (used by +Notifications)
+
+    var socket: Int32 { PQsocket(connection) }
+
+    func consumeInput() -> Bool { PQconsumeInput(connection) == 1 }
+
+    func nextNotification() -> PostgresNotification? {
+        guard let raw = PQnotifies(connection) else { return nil }
+        defer { PQfreemem(raw) }
+        return PostgresNotification(channel: String(cString: raw.pointee.relname),
+                                    payload: String(cString: raw.pointee.extra),
+                                    backendPID: Int(raw.pointee.be_pid))
+    }
+
+    func reconnectIfNeeded(call: String) throws { try ensureConnected(call: call) }
+
+    // MARK: Helpers
+
+    private static func rows(_ result: OpaquePointer) -> PostgresRows {
+        let columnCount = Int(PQnfields(result))
+        let rowCount = Int(PQntuples(result))
+        let names = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        let index = ColumnIndex(names: names)
+        var rows: [PostgresRow] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<Int32(rowCount) {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<Int32(columnCount) {
+                if PQgetisnull(result, row, column) == 1 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(result, row, column))
+                    let pointer = PQgetvalue(result, row, column)!
+                    values.append(pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                    })
+                }
+            }
+            rows.append(PostgresRow(index: index, values: values))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresRows(columns: names, rows: rows, affectedRows: affected)
+    }
+
+    private static func withParameters<R>(
+        _ parameters: [any PostgresEncodable],
+        _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    ) -> R {
+        let types = parameters.map { type(of: $0).postgresType.rawValue }
+        let texts = parameters.map { $0.postgresText }
+        let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
+        defer { cStrings.forEach { free($0) } }
+        let pointers = cStrings.map { UnsafePointer($0) }
+        return types.withUnsafeBufferPointer { typeBuffer in
+            pointers.withUnsafeBufferPointer { valueBuffer in
+                body(Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress)
+            }
+        }
+    }
+
+    private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let cStrings = strings.map { strdup($0) }
+        defer { cStrings.forEach { free($0) } }
+        let pointers = cStrings.map { UnsafePointer($0) } + [nil]
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    static func firstLine(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "" }
+        let text = String(cString: message).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.split(separator: "\n").first.map(String.init) ?? text
+    }
+
+    static func label(_ sql: String) -> String {
+        let words = sql.split(whereSeparator: { $0.isWhitespace }).prefix(4)
+        return words.joined(separator: " ")
+    }
+}
