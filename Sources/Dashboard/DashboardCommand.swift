@@ -1,0 +1,44 @@
+import ArgumentParser
+import DashboardApp
+import Hummingbird
+import Logging
+import Runtime
+
+@main
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "The HTTP API and operator dashboard.",
+        subcommands: [Serve.self, MigrateCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+extension DashboardCommand {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve the API and dashboard until SIGTERM.")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "Port to listen on (env PORT, default 8080).")
+        var port: Int?
+
+        @Option(help: "Address to bind (env HOST, default 127.0.0.1; 0.0.0.0 in containers).")
+        var host: String?
+
+        func run() async throws {
+            LoggingSetup.bootstrap(level: try connection.logLevel)
+            let logger = Logger(label: "dashboard")
+            let port = try port ?? Environment.integer("PORT") ?? 8080
+            let host = host ?? Environment.value("HOST") ?? "127.0.0.1"
+            let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard")
+            try await infrastructure.migrate(logger: logger)
+            let app = Application(
+                router: DashboardRouter.make(infrastructure: infrastructure),
+                configuration: .init(address: .hostname(host, port: port), serverName: "retirement-one-thing"),
+                logger: logger)
+            try await app.runService()
+            await infrastructure.shutdown()
+        }
+    }
+}

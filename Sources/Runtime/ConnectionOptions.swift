@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// The options both executables take: where PostgreSQL and Redis are, and how much to log.
+///
+/// Each flag falls back to its environment variable, then to the embedded default that
+/// `scripts/services` starts (private servers on loopback ports 55432 and 56379).
+public struct ConnectionOptions: ParsableArguments, Sendable {
+    public static let defaultDatabaseURL = "postgres://onething@127.0.0.1:55432/onething"
+    public static let defaultRedisURL = "redis://127.0.0.1:56379/0"
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env DATABASE_URL).")
+    public var databaseURLFlag: String?
+
+    @Option(name: .customLong("redis-url"), help: "Redis URL (env REDIS_URL).")
+    public var redisURLFlag: String?
+
+    @Option(name: .customLong("log-level"), help: "trace|debug|info|notice|warning|error|critical (env LOG_LEVEL).")
+    public var logLevelFlag: String?
+
+    @Option(name: .customLong("key-prefix"), help: "Prefix of every Redis key, to share a server (env REDIS_KEY_PREFIX).")
+    public var keyPrefixFlag: String?
+
+    @Option(name: .customLong("database-schema"), help: "PostgreSQL schema to use instead of public (env DATABASE_SCHEMA).")
+    public var databaseSchemaFlag: String?
+
+    public init() {}
+
+    public var databaseSchema: String? {
+        databaseSchemaFlag ?? Environment.value("DATABASE_SCHEMA")
+    }
+
+    public var databaseURL: String {
+        databaseURLFlag ?? Environment.value("DATABASE_URL") ?? Self.defaultDatabaseURL
+    }
+
+    public var redisURL: String {
+        redisURLFlag ?? Environment.value("REDIS_URL") ?? Self.defaultRedisURL
+    }
+
+    public var keyPrefix: String {
+        keyPrefixFlag ?? Environment.value("REDIS_KEY_PREFIX") ?? "rot"
+    }
+
+    public var logLevel: Logger.Level {
+        get throws {
+            let text = logLevelFlag ?? Environment.value("LOG_LEVEL") ?? "info"
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw ValidationError("log level must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            return level
+        }
+    }
+}
+
+/// Reads environment variables; an empty value counts as unset.
+public enum Environment {
+    public static func value(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// An integer variable, with a clear error when it is not one.
+    public static func integer(_ name: String) throws -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let number = Int(text) else { throw ValidationError("\(name) must be a whole number") }
+        return number
+    }
+}
