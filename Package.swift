@@ -50,15 +50,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .target(name: "Agencies", dependencies: ["Model"]),
+
         // Application services.
         .target(name: "Services", dependencies: [
-            "Model", "Storage", "Queue", "Postgres", "Redis",
+            "Model", "Storage", "Queue", "Agencies", "Postgres", "Redis",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // What both executables share: options, logging, connecting, lifecycle.
         .target(name: "Runtime", dependencies: [
-            "Services", "Storage", "Queue", "Postgres", "Redis",
+            "Services", "Storage", "Queue", "Agencies", "Model", "Postgres", "Redis",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,11 +76,11 @@ let package = Package(
         ]),
         // The HTTP layer: routes, API, pages.
         .target(name: "DashboardApp", dependencies: [
-            "Runtime", "Services",
+            "Runtime", "Services", "Storage", "Model", "Postgres",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "Dashboard", dependencies: [
-            "Runtime", "DashboardApp",
+            "Runtime", "DashboardApp", "Model", "Storage",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -86,7 +88,7 @@ let package = Package(
         ]),
 
         // Test support: scratch servers, unique schemas and key prefixes.
-        .target(name: "TestSupport", dependencies: ["Postgres", "Redis", "Storage"]),
+        .target(name: "TestSupport", dependencies: ["Postgres", "Redis", "Storage", "Model"]),
 
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "FoundationTests", dependencies: [

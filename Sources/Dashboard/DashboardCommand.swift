@@ -9,7 +9,7 @@ struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "The HTTP API and operator dashboard.",
-        subcommands: [Serve.self, MigrateCommand.self],
+        subcommands: [Serve.self, MigrateCommand.self, TokenCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -34,7 +34,11 @@ extension DashboardCommand {
             let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard")
             try await infrastructure.migrate(logger: logger)
             let app = Application(
-                router: DashboardRouter.make(infrastructure: infrastructure),
+                router: DashboardRouter.make(
+                    infrastructure: infrastructure,
+                    api: APIDependencies(postgres: infrastructure.postgres,
+                                         filing: try infrastructure.filingService(logger: logger)),
+                    logger: logger),
                 configuration: .init(address: .hostname(host, port: port), serverName: "retirement-one-thing"),
                 logger: logger)
             try await app.runService()

@@ -1,20 +1,25 @@
 import Foundation
 import Hummingbird
+import Logging
 import Runtime
 import Services
 
 /// The dashboard's routes.
 public enum DashboardRouter {
-    /// Builds the router: health and readiness for now; the API and pages join it as they are built.
-    public static func make(infrastructure: Infrastructure) -> Router<BasicRequestContext> {
+    /// Builds the router: health, readiness and the `/api/v1` API.
+    public static func make(infrastructure: Infrastructure, api: APIDependencies,
+                            logger: Logger = Logger(label: "api")) -> Router<BasicRequestContext> {
         let router = Router()
+        // Outermost, so unknown paths and methods get the error body too.
+        router.add(middleware: APIErrorMiddleware(logger: logger))
         router.get("/healthz") { _, _ in
-            try JSONBody(["status": "ok"]).response(status: .ok)
+            JSONResponse.make(["status": "ok"])
         }
         router.get("/readyz") { _, _ in
             let readiness = await Readiness.check(postgres: infrastructure.postgres, redis: infrastructure.redis)
-            return try JSONBody(ReadinessBody(readiness)).response(status: readiness.isReady ? .ok : .serviceUnavailable)
+            return JSONResponse.make(ReadinessBody(readiness), status: readiness.isReady ? .ok : .serviceUnavailable)
         }
+        APIRoutes.add(to: router, dependencies: api, logger: logger)
         return router
     }
 }
@@ -31,20 +36,5 @@ struct ReadinessBody: Encodable {
         postgres = readiness.postgres
         redis = readiness.redis
         down = readiness.down
-    }
-}
-
-/// An Encodable value sent as a JSON response.
-struct JSONBody<Value: Encodable> {
-    let value: Value
-    init(_ value: Value) { self.value = value }
-
-    func response(status: HTTPResponse.Status) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -1,0 +1,183 @@
+import Foundation
+import Model
+import Storage
+
+/// RFC 3339 UTC, as the API writes every time.
+func rfc3339(_ date: Date) -> String {
+    date.formatted(.iso8601)
+}
+
+/// A case as the API shows it: ID and account numbers masked.
+struct CaseBody: Encodable {
+    let record: CaseRecord
+    let events: [EventRecord]?
+    let warnings: [String]?
+
+    enum Keys: String, CodingKey {
+        case caseNo, status, filedAt, filedBy, retiree, retirementDate, pensionBenefit, medicalTransfer, housingFund
+        case bankAccount, realNameCheck, notices, tasks, events, warnings, organisation
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(record.caseNo, forKey: .caseNo)
+        try c.encode(record.status.rawValue, forKey: .status)
+        try c.encode(rfc3339(record.filedAt), forKey: .filedAt)
+        try c.encode(record.filedBy.rawValue, forKey: .filedBy)
+        try c.encode(record.organisation, forKey: .organisation)
+        try c.encode(RetireeBody(name: record.retireeName, idNumber: maskID(record.retireeIDNumber),
+                                 sex: record.sex.rawValue, birthDate: record.birthDate.iso8601,
+                                 category: record.category.rawValue), forKey: .retiree)
+        try c.encode(record.retirementDate.iso8601, forKey: .retirementDate)
+        try c.encode(record.choices.pensionBenefit, forKey: .pensionBenefit)
+        try c.encode(record.choices.medicalTransfer, forKey: .medicalTransfer)
+        try c.encode(HousingFundBody(action: record.choices.housingFund.rawValue, centre: record.fundCentre), forKey: .housingFund)
+        try c.encode(record.bankAccount.map {
+            BankBody(bank: $0.bank, accountNumber: $0.masked, holderName: $0.holderName)
+        }, forKey: .bankAccount)
+        try c.encode(RealNameBody(required: record.realNameRequired, deadline: record.realNameDeadline?.iso8601,
+                                  doneAt: record.realNameDoneAt.map(rfc3339)), forKey: .realNameCheck)
+        try c.encode(record.notices, forKey: .notices)
+        try c.encode(record.tasks.map(TaskBody.init), forKey: .tasks)
+        if let events { try c.encode(events.map(EventBody.init), forKey: .events) }
+        if let warnings { try c.encode(warnings, forKey: .warnings) }
+    }
+}
+
+/// The masked form of a resident ID as stored (first 6, last 4).
+func maskID(_ number: String) -> String {
+    (try? ResidentID(parsing: number).masked) ?? String(repeating: "*", count: number.count)
+}
+
+struct RetireeBody: Encodable {
+    let name: String, idNumber: String, sex: String, birthDate: String, category: String
+}
+
+struct HousingFundBody: Encodable {
+    let action: String
+    let centre: String?
+    enum Keys: String, CodingKey { case action, centre }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(action, forKey: .action)
+        try c.encode(centre, forKey: .centre)
+    }
+}
+
+struct BankBody: Encodable {
+    let bank: String, accountNumber: String, holderName: String
+}
+
+struct RealNameBody: Encodable {
+    let required: Bool
+    let deadline: String?
+    let doneAt: String?
+    enum Keys: String, CodingKey { case required, deadline, doneAt }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(required, forKey: .required)
+        try c.encode(deadline, forKey: .deadline)
+        try c.encode(doneAt, forKey: .doneAt)
+    }
+}
+
+struct TaskBody: Encodable {
+    let task: TaskRecord
+    init(_ task: TaskRecord) { self.task = task }
+    enum Keys: String, CodingKey { case item, agency, status, attempts, dueBy, nextAttemptAt, lastError, updatedAt }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(task.item.rawValue, forKey: .item)
+        try c.encode(task.agency.rawValue, forKey: .agency)
+        try c.encode(task.status.rawValue, forKey: .status)
+        try c.encode(task.attempt, forKey: .attempts)
+        try c.encode(task.dueBy.map(rfc3339), forKey: .dueBy)
+        try c.encode(task.nextAttemptAt.map(rfc3339), forKey: .nextAttemptAt)
+        try c.encode(task.lastError, forKey: .lastError)
+        try c.encode(rfc3339(task.updatedAt), forKey: .updatedAt)
+    }
+}
+
+struct EventBody: Encodable {
+    let event: EventRecord
+    init(_ event: EventRecord) { self.event = event }
+    enum Keys: String, CodingKey { case at, item, from, to, attempt, actor, detail }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(rfc3339(event.at), forKey: .at)
+        try c.encode(event.item?.rawValue, forKey: .item)
+        try c.encode(event.from, forKey: .from)
+        try c.encode(event.to, forKey: .to)
+        try c.encode(event.attempt, forKey: .attempt)
+        try c.encode(event.actor, forKey: .actor)
+        try c.encode(event.detail, forKey: .detail)
+    }
+}
+
+struct CaseSummaryBody: Encodable {
+    let caseNo: String, status: String, filedAt: String, filedBy: String
+    let retiree: SummaryRetiree, retirementDate: String
+    struct SummaryRetiree: Encodable { let name: String, idNumber: String }
+
+    init(_ summary: CaseSummary) {
+        caseNo = summary.caseNo
+        status = summary.status.rawValue
+        filedAt = rfc3339(summary.filedAt)
+        filedBy = summary.filedBy.rawValue
+        retiree = SummaryRetiree(name: summary.retireeName, idNumber: maskID(summary.retireeIDNumber))
+        retirementDate = summary.retirementDate.iso8601
+    }
+}
+
+struct CaseListBody: Encodable {
+    let cases: [CaseSummaryBody]
+    let nextCursor: String?
+    enum Keys: String, CodingKey { case cases, nextCursor }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(cases, forKey: .cases)
+        try c.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// A pre-qualification as the API shows it.
+struct PrequalificationBody: Encodable {
+    let name: String, idNumber: String, sex: String, birthDate: String, category: String
+    let retirementDate: String, earliestFilingDate: String, organisation: String
+    let passed: Bool, contributionMonths: Int, deemedMonths: Int, medicalContributionMonths: Int
+    let fundCentre: String?, fundAccountFrozen: Bool, householdRegistered: Bool, onlyChildParent: Bool
+
+    init(_ record: Prequalification) {
+        name = record.name
+        idNumber = record.idNumber.masked
+        sex = record.idNumber.sex.rawValue
+        birthDate = record.idNumber.birthDate.iso8601
+        category = record.category.rawValue
+        retirementDate = record.retirementDate.iso8601
+        earliestFilingDate = record.earliestFilingDate.iso8601
+        organisation = record.organisation
+        passed = record.passed
+        contributionMonths = record.contributionMonths
+        deemedMonths = record.deemedMonths
+        medicalContributionMonths = record.medicalContributionMonths
+        fundCentre = record.fundCentre
+        fundAccountFrozen = record.fundAccountFrozen
+        householdRegistered = record.householdRegistered
+        onlyChildParent = record.onlyChildParent
+    }
+}
+
+/// The body of `PUT /api/v1/prequalifications/{idNumber}`.
+struct PrequalificationInput: Decodable {
+    let name: String
+    let category: RetirementCategory
+    let organisation: String
+    let passed: Bool
+    let contributionMonths: Int
+    let deemedMonths: Int
+    let medicalContributionMonths: Int
+    let fundCentre: String?
+    let fundAccountFrozen: Bool?
+    let householdRegistered: Bool?
+    let onlyChildParent: Bool?
+}

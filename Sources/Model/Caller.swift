@@ -1,0 +1,31 @@
+/// Who is calling the API, as their token says.
+public struct Caller: Sendable, Hashable {
+    public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
+        case `operator`, agent, individual
+    }
+
+    public var tokenID: String
+    public var role: Role
+    public var name: String
+    /// The organisation an agent acts for.
+    public var organisation: String?
+    /// The resident ID an individual is bound to.
+    public var idNumber: String?
+
+    public init(tokenID: String, role: Role, name: String, organisation: String? = nil, idNumber: String? = nil) {
+        self.tokenID = tokenID
+        self.role = role
+        self.name = name
+        self.organisation = organisation
+        self.idNumber = idNumber
+    }
+
+    /// Whether this caller may see a record owned by `organisation` about the person `idNumber`.
+    public func canSee(organisation owner: String?, idNumber person: String) -> Bool {
+        switch role {
+        case .operator: true
+        case .agent: owner != nil && owner == organisation
+        case .individual: person == idNumber
+        }
+    }
+}
