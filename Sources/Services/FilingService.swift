@@ -221,12 +221,6 @@ public struct FilingService: Sendable {
     static func fingerprint(_ request: FilingRequest) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let bytes = (try? encoder.encode(request)) ?? Data()
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return String(hash, radix: 16)
+        return String(StableHash.fnv1a64((try? encoder.encode(request)) ?? Data()), radix: 16)
     }
 }

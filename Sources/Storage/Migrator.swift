@@ -1,4 +1,5 @@
 import Logging
+import Model
 import Postgres
 
 /// Applies numbered migrations in order, each once, under an advisory lock.
@@ -45,11 +46,6 @@ public struct Migrator: Sendable {
 
     /// A stable lock key per schema (FNV-1a), so tests in separate schemas do not wait on each other.
     static func lockKey(schema: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in "migrations:\(schema)".utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
+        Int64(bitPattern: StableHash.fnv1a64("migrations:\(schema)".utf8))
     }
 }
