@@ -24,6 +24,9 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "The organisation an agent acts for (required for agent).")
         var organisation: String?
 
+        @Option(name: .customLong("organisation-kind"), help: "employer, group or archive (a new organisation's kind; default employer).")
+        var organisationKind: String = "employer"
+
         @Option(name: .customLong("id-number"), help: "The resident ID an individual is bound to (required for individual).")
         var idNumber: String?
 
@@ -34,6 +37,9 @@ struct TokenCommand: AsyncParsableCommand {
             guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--name must not be empty") }
             if role == .agent, (organisation ?? "").isEmpty { throw ValidationError("an agent needs --organisation") }
             if role != .agent, organisation != nil { throw ValidationError("--organisation is only for agents") }
+            guard ["employer", "group", "archive"].contains(organisationKind) else {
+                throw ValidationError("--organisation-kind must be employer, group or archive")
+            }
             if role == .individual {
                 guard let idNumber else { throw ValidationError("an individual needs --id-number") }
                 do { _ = try ResidentID(parsing: idNumber) } catch { throw ValidationError("--id-number: \(error.message)") }
@@ -49,8 +55,9 @@ struct TokenCommand: AsyncParsableCommand {
             try await infrastructure.migrate(logger: Logger(label: "migrations"))
             let normalised = try idNumber.map { try ResidentID(parsing: $0).number }
             let role = Caller.Role(rawValue: role)!
-            let token = try await infrastructure.postgres.withConnection { [name, organisation] db in
-                try TokenStore.create(role: role, name: name, organisation: organisation, idNumber: normalised, on: db)
+            let token = try await infrastructure.postgres.withConnection { [name, organisation, organisationKind] db in
+                try TokenStore.create(role: role, name: name, organisation: organisation,
+                                      organisationKind: organisationKind, idNumber: normalised, on: db)
             }
             await infrastructure.shutdown()
             print("Created a \(role.rawValue) token for \(name). It is shown once; store it now:")

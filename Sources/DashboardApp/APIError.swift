@@ -27,7 +27,7 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return APIErrorBody.response(ServiceError(code, APIErrorBody.defaultMessage(code)))
         } catch {
             // The description of our error types never holds personal data or bound values.
-            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            logger.error("request failed", metadata: ["path": "\(Redaction.maskNumbers(request.uri.path))", "error": "\(error)"])
             return APIErrorBody.response(status: .internalServerError, code: "internal",
                                          message: "Something went wrong on our side; try again in a moment.")
         }
@@ -85,5 +85,31 @@ enum JSONResponse {
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"encoding failed"}}"#.utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Hides long digit runs (resident ID and account numbers) in text that is about to be logged.
+enum Redaction {
+    static func maskNumbers(_ text: String) -> String {
+        var result = ""
+        var run = ""
+        func flush() {
+            if run.count >= 12 {
+                result += run.prefix(6) + String(repeating: "*", count: run.count - 10) + run.suffix(4)
+            } else {
+                result += run
+            }
+            run = ""
+        }
+        for character in text {
+            if character.isASCII && (character.isNumber || ((character == "X" || character == "x") && !run.isEmpty)) {
+                run.append(character)
+            } else {
+                flush()
+                result.append(character)
+            }
+        }
+        flush()
+        return result
     }
 }

@@ -5,14 +5,15 @@ import Postgres
 /// API tokens: created once and shown once; only their SHA-256 is stored.
 public enum TokenStore {
     /// Creates a token and returns it; the organisation is registered if it is new.
-    public static func create(role: Caller.Role, name: String, organisation: String?, idNumber: String?,
+    public static func create(role: Caller.Role, name: String, organisation: String?,
+                              organisationKind: String = "employer", idNumber: String?,
                               on db: PostgresConnection) throws -> String {
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
         let token = "rot_" + secret
         try db.transaction { db in
             if let organisation {
-                try OrganisationStore.ensure(organisation, on: db)
+                try OrganisationStore.ensure(organisation, kind: organisationKind, on: db)
             }
             try db.query("""
                 INSERT INTO api_tokens (id, token_hash, role, name, organisation_id, id_number)

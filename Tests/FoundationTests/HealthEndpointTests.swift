@@ -1,6 +1,7 @@
 import DashboardApp
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import Runtime
 import Testing
@@ -14,6 +15,13 @@ struct HealthEndpointTests {
                            applicationName: "test")
     }
 
+    func router(_ infrastructure: Infrastructure) throws -> Router<BasicRequestContext> {
+        let logger = Logger(label: "test")
+        return DashboardRouter.make(infrastructure: infrastructure,
+                                    api: APIDependencies(postgres: infrastructure.postgres,
+                                                         filing: try infrastructure.filingService(logger: logger)))
+    }
+
     struct ReadyBody: Decodable, Equatable {
         let status: String
         let postgres: String
@@ -24,7 +32,7 @@ struct HealthEndpointTests {
     @Test("healthz and readyz answer 200 when both servers are up (live server)")
     func readyWhenUp() async throws {
         let infrastructure = try infrastructure()
-        let app = Application(router: DashboardRouter.make(infrastructure: infrastructure),
+        let app = Application(router: try router(infrastructure),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
@@ -43,7 +51,7 @@ struct HealthEndpointTests {
     func redisDown() async throws {
         let redis = try ScratchRedis()
         let infrastructure = try infrastructure(redisURL: redis.url)
-        let app = Application(router: DashboardRouter.make(infrastructure: infrastructure))
+        let app = Application(router: try router(infrastructure))
         try await app.test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
             try redis.stop()
@@ -65,7 +73,7 @@ struct HealthEndpointTests {
     func postgresDown() async throws {
         let postgres = try ScratchPostgres()
         let infrastructure = try infrastructure(databaseURL: postgres.url)
-        let app = Application(router: DashboardRouter.make(infrastructure: infrastructure))
+        let app = Application(router: try router(infrastructure))
         try await app.test(.router) { client in
             try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
             try postgres.stop()

@@ -1,0 +1,84 @@
+import DashboardApp
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Model
+import Postgres
+import Runtime
+import Storage
+import TestSupport
+
+/// One test's own API: a schema and a Redis key prefix of its own, a fixed clock, real servers.
+final class APIHarness: Sendable {
+    let schema: TestSchema
+    let infrastructure: Infrastructure
+    let keyPrefix: String
+    let app: Application<RouterResponder<BasicRequestContext>>
+
+    /// `now` is the clock the filing rules see (default 2026-11-30 10:00 Beijing time).
+    init(now: Date = Date(timeIntervalSince1970: 1_764_468_000)) async throws {
+        schema = try TestSchema("api")
+        keyPrefix = TestEnvironment.uniqueName("api")
+        infrastructure = try Infrastructure(databaseURL: TestEnvironment.databaseURL, redisURL: TestEnvironment.redisURL,
+                                            keyPrefix: keyPrefix, databaseSchema: schema.name, postgresPoolSize: 4,
+                                            redisPoolSize: 2, applicationName: "api-test")
+        var logger = Logger(label: "api-test")
+        logger.logLevel = .warning
+        try await infrastructure.migrate(logger: logger)
+        let filing = try infrastructure.filingService(logger: logger, now: { now })
+        app = Application(router: DashboardRouter.make(
+            infrastructure: infrastructure,
+            api: APIDependencies(postgres: infrastructure.postgres, filing: filing), logger: logger))
+    }
+
+    func close() async {
+        await infrastructure.shutdown()
+        try? schema.drop()
+    }
+
+    /// Creates a token and returns it.
+    func token(_ role: Caller.Role, organisation: String? = nil, idNumber: String? = nil) async throws -> String {
+        try await infrastructure.postgres.withConnection { db in
+            try TokenStore.create(role: role, name: "\(role.rawValue)-test", organisation: organisation,
+                                  idNumber: idNumber, on: db)
+        }
+    }
+
+    /// Registers a pre-qualification directly (the API's PUT is tested on its own).
+    func prequalify(_ idNumber: String, name: String, category: RetirementCategory = .male,
+                    organisation: String = "acme", passed: Bool = true, householdRegistered: Bool = true,
+                    onlyChildParent: Bool = false) async throws {
+        let record = Prequalification(
+            idNumber: try ResidentID(parsing: idNumber), name: name, category: category, organisation: organisation,
+            passed: passed, contributionMonths: 300, deemedMonths: 24, medicalContributionMonths: 300,
+            fundCentre: "changchun", fundAccountFrozen: false, householdRegistered: householdRegistered,
+            onlyChildParent: onlyChildParent)
+        try await infrastructure.postgres.withConnection { try PrequalificationStore.upsert(record, on: $0) }
+    }
+
+    /// Counts rows of a table in this test's schema.
+    func count(_ table: String) async throws -> Int {
+        precondition(["cases", "tasks", "events", "prequalifications"].contains(table))
+        return try await infrastructure.postgres.query("SELECT count(*) AS n FROM \(table)").first!.decode(Int.self, "n")
+    }
+
+    /// The number of messages in an agency's stream under this test's key prefix.
+    func streamLength(_ agency: String) async throws -> Int {
+        let key = "\(keyPrefix):{\(agency)}:stream"
+        return try await infrastructure.redis.command(["XLEN", key]).int ?? 0
+    }
+
+    /// A valid resident ID built from a birth date and a sequence (odd = male).
+    static func residentID(region: String = "220102", birth: String, sequence: Int) -> String {
+        let first17 = region + birth + String(format: "%03d", sequence)
+        return first17 + String(ResidentID.checkCharacter(for: first17)!)
+    }
+}
+
+/// Headers with a bearer token and a JSON content type.
+func bearer(_ token: String, idempotencyKey: String? = nil) -> HTTPFields {
+    var fields: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+    if let idempotencyKey { fields[.init("Idempotency-Key")!] = idempotencyKey }
+    return fields
+}
