@@ -101,7 +101,7 @@ public struct FilingService: Sendable {
                                extra: ["earliestDate": earliest.iso8601])
         }
         if let open = try await postgres.withConnection({ try CaseStore.openCase(retiree: idNumber.number, on: $0) }) {
-            throw Self.duplicate(open)
+            return try await replayOrDuplicate(open, token: tokenID, key: idempotencyKey, fingerprint: fingerprint)
         }
         if case .notRegistered(let reason) = try await agencies.checkHousehold(prequalification) {
             throw ServiceError(.householdCheckFailed, reason)
@@ -141,13 +141,12 @@ public struct FilingService: Sendable {
                                      actor: "\(filer.rawValue):\(caller.name)", on: db)
             }
         } catch let error as PostgresError where error.isUniqueViolation {
-            // Lost a race: the same key filed at the same moment, or another case for this retiree.
-            if error.constraint == "cases_idempotency", let key = idempotencyKey,
-               let replay = try await replay(token: tokenID, key: key, fingerprint: fingerprint) {
-                return replay
-            }
+            // Lost a race: the same request retried at the same moment, or another case for this retiree.
             if let open = try await postgres.withConnection({ try CaseStore.openCase(retiree: idNumber.number, on: $0) }) {
-                throw Self.duplicate(open)
+                return try await replayOrDuplicate(open, token: tokenID, key: idempotencyKey, fingerprint: fingerprint)
+            }
+            if let key = idempotencyKey, let replay = try await replay(token: tokenID, key: key, fingerprint: fingerprint) {
+                return replay
             }
             throw error
         }
@@ -210,6 +209,16 @@ public struct FilingService: Sendable {
             return nil
         }
         return Filed(record: record, created: false, warnings: [])
+    }
+
+    /// A retiree's open case is a replay when this caller's key made it, and a duplicate otherwise.
+    ///
+    /// Checked again here because a retry may arrive while the first request is still committing.
+    private func replayOrDuplicate(_ open: String, token: UUID, key: String?, fingerprint: String) async throws -> Filed {
+        if let key, let replay = try await replay(token: token, key: key, fingerprint: fingerprint) {
+            return replay
+        }
+        throw Self.duplicate(open)
     }
 
     private static func duplicate(_ caseNo: String) -> ServiceError {

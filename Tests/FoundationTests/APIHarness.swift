@@ -16,7 +16,7 @@ final class APIHarness: Sendable {
     let keyPrefix: String
     let app: Application<RouterResponder<BasicRequestContext>>
 
-    /// `now` is the clock the filing rules see (default 2026-11-30 10:00 Beijing time).
+    /// `now` is the clock the filing rules see (default 2025-11-30 10:00 Beijing time).
     init(now: Date = Date(timeIntervalSince1970: 1_764_468_000)) async throws {
         schema = try TestSchema("api")
         keyPrefix = TestEnvironment.uniqueName("api")
