@@ -103,7 +103,9 @@ enum APIRoutes {
 
     /// The caller behind `Authorization: Bearer <token>`; 401 otherwise.
     static func authenticate(_ request: Request, _ dependencies: APIDependencies) async throws -> Caller {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        guard let header = request.headers[.authorization], header.count > 7,
+              header.prefix(7).lowercased() == "bearer "
+        else {
             throw ServiceError(.unauthorized, "Send your API token: Authorization: Bearer <token>.")
         }
         let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)

@@ -11,6 +11,10 @@ enum RequestDecoding {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodyBytes)
         let data = Data(buffer: buffer)
+        if let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+           let field = firstControlCharacter(in: value, path: []) {
+            throw ServiceError(.invalidField, "Text must not contain control characters.", field: field.isEmpty ? nil : field)
+        }
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
@@ -18,6 +22,28 @@ enum RequestDecoding {
         } catch let error as DecodingError {
             throw ServiceError(.invalidField, message(for: error), field: field(of: error))
         }
+    }
+
+    /// The path of the first string (key or value) holding a control character, which PostgreSQL
+    /// text cannot hold faithfully and no name or number needs.
+    private static func firstControlCharacter(in value: Any, path: [String]) -> String? {
+        func bad(_ text: String) -> Bool { text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f } }
+        switch value {
+        case let text as String:
+            return bad(text) ? path.joined(separator: ".") : nil
+        case let object as [String: Any]:
+            for (key, element) in object {
+                if bad(key) { return path.joined(separator: ".") }
+                if let found = firstControlCharacter(in: element, path: path + [key]) { return found }
+            }
+        case let array as [Any]:
+            for (index, element) in array.enumerated() {
+                if let found = firstControlCharacter(in: element, path: path + ["[\(index)]"]) { return found }
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     private static func path(_ codingPath: [any CodingKey]) -> String? {

@@ -72,6 +72,7 @@ public final class PostgresConnection {
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [],
                       name: String? = nil) throws -> PostgresRows {
         let call = name ?? Self.label(sql)
+        try Self.refuseNUL(parameters, call: call)
         try ensureConnected(call: call)
         let result = Self.withParameters(parameters) { count, types, values in
             PQexecParams(connection, sql, count, types, values, nil, nil, 0)
@@ -82,6 +83,7 @@ public final class PostgresConnection {
     /// Runs a prepared statement, preparing it on this connection the first time.
     @discardableResult
     public func query(_ statement: PreparedStatement, _ parameters: [any PostgresEncodable] = []) throws -> PostgresRows {
+        try Self.refuseNUL(parameters, call: statement.name)
         try ensureConnected(call: statement.name)
         if !prepared.contains(statement.name) {
             let types = parameters.map { type(of: $0).postgresType.rawValue }
@@ -171,6 +173,15 @@ public final class PostgresConnection {
     func reconnectIfNeeded(call: String) throws { try ensureConnected(call: call) }
 
     // MARK: Helpers
+
+    /// libpq takes text parameters as C strings, which would silently end at a NUL; PostgreSQL text
+    /// cannot hold one anyway. Refuse rather than store a cut value.
+    private static func refuseNUL(_ parameters: [any PostgresEncodable], call: String) throws {
+        for parameter in parameters where parameter.postgresText?.utf8.contains(0) == true {
+            throw PostgresError(.queryFailed, call: call, message: "a text parameter contains a NUL character",
+                                sqlState: "22021")
+        }
+    }
 
     private static func rows(_ result: OpaquePointer) -> PostgresRows {
         let columnCount = Int(PQnfields(result))

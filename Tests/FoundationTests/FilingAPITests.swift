@@ -894,6 +894,27 @@ struct FilingAPITests {
         await h.close()
     }
 
+    @Test("Control characters (NUL among them) in any text are 422 invalid_field and change nothing")
+    func controlCharacters() async throws {
+        let h = try await APIHarness()
+        let op = try await h.token(.operator)
+        let acme = try await h.token(.agent, organisation: "acme")
+        let id = man(3)
+        try await h.prequalify(id, name: "张三")
+        let put = #"{"name":"张三","category":"male","organisation":"o\u0000rg","passed":true,"contributionMonths":300,"deemedMonths":0,"medicalContributionMonths":300}"#
+        let filing = #"{"retiree":{"name":"张\u0001三","idNumber":"\#(id)"}}"#
+        try await h.app.test(.router) { client in
+            let uri = "/api/v1/prequalifications/\(id)"
+            let reply = try await client.send(.put, uri, headers: bearer(op), body: ByteBuffer(string: put))
+            expectError(reply, .unprocessableContent, "invalid_field", field: .named("organisation"))
+            #expect(try await client.get(uri, token: op).decode(PrequalificationJSON.self).organisation == "acme")
+            let filed = try await client.send(.post, "/api/v1/cases", headers: bearer(acme), body: ByteBuffer(string: filing))
+            expectError(filed, .unprocessableContent, "invalid_field", field: .named("retiree.name"))
+        }
+        #expect(try await h.count("cases") == 0)
+        await h.close()
+    }
+
     // MARK: idempotency
 
     @Test("Same key and body: 201 then 200 with the same case, one row, nothing published again")

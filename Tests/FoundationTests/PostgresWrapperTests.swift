@@ -113,6 +113,19 @@ struct PostgresWrapperTests {
         }
     }
 
+    @Test("a text parameter holding NUL is refused, never stored cut short")
+    func nulRefused() throws {
+        let db = try PostgresConnection(url: TestEnvironment.databaseURL)
+        do {
+            try db.query("SELECT $1::text AS t", ["o\u{0}rg"], name: "nul")
+            Issue.record("a NUL in a text parameter must throw")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "22021")
+            #expect(error.call == "nul")
+        }
+        #expect(try db.query("SELECT $1::text AS t", ["org"]).first?.decode(String.self, "t") == "org")
+    }
+
     @Test("prepared statements run by name and survive many calls")
     func preparedStatements() throws {
         let db = try PostgresConnection(url: TestEnvironment.databaseURL)
