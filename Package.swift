@@ -68,7 +68,7 @@ let package = Package(
 
         // Executables: thin.
         .executableTarget(name: "Workers", dependencies: [
-            "Runtime", "Services", "Queue",
+            "Runtime", "Services", "Queue", "Agencies", "Model", "Redis",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -92,7 +92,7 @@ let package = Package(
 
         .testTarget(name: "ModelTests", dependencies: ["Model"]),
         .testTarget(name: "FoundationTests", dependencies: [
-            "Redis", "Postgres", "Storage", "Queue", "Services", "Runtime", "DashboardApp", "TestSupport",
+            "Redis", "Postgres", "Storage", "Queue", "Services", "Runtime", "DashboardApp", "TestSupport", "Agencies", "Model",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

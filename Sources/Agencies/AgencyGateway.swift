@@ -1,3 +1,4 @@
+import Foundation
 import Model
 
 /// What the engine asks of the outside agencies.
@@ -10,6 +11,9 @@ public protocol AgencyGateway: Sendable {
 
     /// The health commission's notice about the only-child parents' reward, told to every filer.
     func healthNotice(_ prequalification: Prequalification) async throws -> Notice
+
+    /// Does one item's work. Throws `TransientAgencyError` for a fault worth retrying.
+    func perform(_ request: AgencyRequest) async throws -> AgencyOutcome
 }
 
 /// The answer of the household check.
@@ -17,4 +21,43 @@ public enum HouseholdCheck: Sendable, Equatable {
     case registered
     /// Not confirmed; `reason` is plain language for the filer.
     case notRegistered(reason: String)
+}
+
+/// One piece of agency work, sent with an idempotency key that is stable for the task's whole life
+/// (its id), so a repeated call never applies the effect twice.
+public struct AgencyRequest: Sendable, Equatable {
+    public var idempotencyKey: String
+    public var item: Item
+    public var caseNo: String
+    public var retirementDate: LocalDate
+    public var prequalification: Prequalification
+
+    public init(idempotencyKey: String, item: Item, caseNo: String, retirementDate: LocalDate,
+                prequalification: Prequalification) {
+        self.idempotencyKey = idempotencyKey
+        self.item = item
+        self.caseNo = caseNo
+        self.retirementDate = retirementDate
+        self.prequalification = prequalification
+    }
+}
+
+/// What an agency answered.
+public enum AgencyOutcome: Sendable, Equatable {
+    case succeeded(result: String)
+    /// Not a fault: the case does not meet a condition yet.
+    case conditionNotMet(reason: String)
+}
+
+/// A fault that says nothing about the case (timeout, 5xx, lost connection): try again later.
+public struct TransientAgencyError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "transient agency fault: \(reason)" }
+}
+
+/// Where effects are recorded by idempotency key, so each is applied at most once.
+public protocol EffectLedger: Sendable {
+    /// Records the effect; false when this key's effect was already applied.
+    func apply(idempotencyKey: String, item: Item, at: Date) async throws -> Bool
 }

@@ -1,8 +1,62 @@
+import Foundation
 import Model
 
 /// The agencies simulated from the pre-qualification data, so the whole system runs with no outside system.
+///
+/// Rules (deterministic from the data): HR items succeed for a passed pre-qualification; the
+/// benefit approval needs the retirement date to have come and contribution + deemed months to
+/// reach the minimum of the retirement year; the medical transfer needs the medical contribution
+/// months (300 for men, 240 for women by default); extraction fails while the fund account is
+/// frozen; everything else succeeds. Every effect goes through the ledger by idempotency key.
 public struct SimulatedAgencies: AgencyGateway {
-    public init() {}
+    public let ledger: (any EffectLedger)?
+    public let now: @Sendable () -> Date
+    /// Probability in 0...1 of a transient fault per call, for chaos tests.
+    public let transientFailureRate: Double
+    public let medicalMonthsMen: Int
+    public let medicalMonthsWomen: Int
+
+    public init(ledger: (any EffectLedger)? = nil, transientFailureRate: Double = 0, medicalMonthsMen: Int = 300,
+                medicalMonthsWomen: Int = 240, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.ledger = ledger
+        self.transientFailureRate = transientFailureRate
+        self.medicalMonthsMen = medicalMonthsMen
+        self.medicalMonthsWomen = medicalMonthsWomen
+        self.now = now
+    }
+
+    public func perform(_ request: AgencyRequest) async throws -> AgencyOutcome {
+        if transientFailureRate > 0, Double.random(in: 0..<1) < transientFailureRate {
+            throw TransientAgencyError("simulated outage")
+        }
+        let record = request.prequalification
+        let today = LocalDate(now(), utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
+        switch request.item {
+        case .hrQualification, .hrDeemedYears:
+            guard record.passed else { return .conditionNotMet(reason: "The retirement pre-check has not passed.") }
+        case .socialBenefitApproval:
+            guard today >= request.retirementDate else {
+                return .conditionNotMet(reason: "The retirement date \(request.retirementDate.iso8601) has not come yet.")
+            }
+            let minimum = RetirementRule.minimumContributionMonths(retirementYear: request.retirementDate.year)
+            guard record.contributionMonths + record.deemedMonths >= minimum else {
+                return .conditionNotMet(reason: "Contribution and deemed months are below the minimum of \(minimum) months.")
+            }
+        case .medicalTransfer:
+            let needed = record.idNumber.sex == .male ? medicalMonthsMen : medicalMonthsWomen
+            guard record.medicalContributionMonths >= needed else {
+                return .conditionNotMet(reason: "Medical contributions are below the \(needed) months required.")
+            }
+        case .fundExtraction:
+            guard !record.fundAccountFrozen else {
+                return .conditionNotMet(reason: "The housing-fund account is frozen; the centre cannot pay it out.")
+            }
+        default:
+            break
+        }
+        let firstTime = try await ledger?.apply(idempotencyKey: request.idempotencyKey, item: request.item, at: now()) ?? true
+        return .succeeded(result: firstTime ? "done" : "already done")
+    }
 
     public func checkHousehold(_ prequalification: Prequalification) async throws -> HouseholdCheck {
         prequalification.householdRegistered

@@ -14,6 +14,18 @@ public struct TaskPublisher: Sendable {
         self.prefix = prefix
     }
 
+    /// Puts task attempts in their agency's delayed set, due at their time.
+    public func schedule(_ tasks: [(id: UUID, agency: String, attempt: Int, at: Date)]) async throws {
+        guard !tasks.isEmpty else { return }
+        let prefix = prefix
+        try await redis.withConnection { connection in
+            for task in tasks {
+                try DelayedTasks(keys: AgencyKeys(agency: task.agency, prefix: prefix))
+                    .schedule(task.id, attempt: task.attempt, at: task.at, on: connection)
+            }
+        }
+    }
+
     /// Appends one message per task, pipelined; returns the entry ids.
     @discardableResult
     public func publish(_ tasks: [(id: UUID, agency: String, attempt: Int)]) async throws -> [String] {

@@ -2,7 +2,11 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Agencies
+import Model
 import Queue
+import Redis
+import Services
 import Runtime
 import ServiceLifecycle
 
@@ -47,6 +51,15 @@ extension WorkersCommand {
             let slots = try concurrency ?? Environment.integer("WORKER_CONCURRENCY") ?? 8
             guard slots > 0 else { throw ValidationError("--concurrency must be at least 1") }
 
+            let paymentDayNumber = try Environment.integer("PENSION_PAYMENT_DAY") ?? 15
+            guard let paymentDay = PensionPaymentDay(dayOfMonth: paymentDayNumber) else {
+                throw ValidationError("PENSION_PAYMENT_DAY must be a day of the month from 1 to 28")
+            }
+            let mode = Environment.value("AGENCY_MODE") ?? "simulated"
+            guard mode == "simulated" else {
+                throw ValidationError("AGENCY_MODE=\(mode) is not available yet; only simulated")
+            }
+
             let infrastructure = try Infrastructure(options: connection, applicationName: "workers")
             try await infrastructure.migrate(logger: logger)
 
@@ -60,6 +73,24 @@ extension WorkersCommand {
                                 slots: slots * agencyList.count, currentTasks: [], startedAt: startedAt,
                                 beatAt: Date())
             }
+            // Every slot blocks on its stream, so blocking reads get connections (and threads) of their own.
+            let streams = RedisClient(endpoint: try RedisEndpoint(url: connection.redisURL),
+                                      size: agencyList.count * slots + 1)
+            let publisher = TaskPublisher(redis: infrastructure.redis, prefix: infrastructure.keyPrefix)
+            let calendar = try WorkingDayCalendar.bundled()
+            let runner = TaskRunner(
+                postgres: infrastructure.postgres, publisher: publisher,
+                agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres)),
+                calendar: calendar, paymentDay: paymentDay, owner: workerID, logger: logger)
+            let sweeper = LeaseSweeper(postgres: infrastructure.postgres, publisher: publisher, calendar: calendar,
+                                       paymentDay: paymentDay, logger: logger)
+            let consumers: [ServiceGroupConfiguration.ServiceConfiguration] = agencyList.map { agency in
+                .init(service: AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
+                                              runner: runner, consumerName: workerID, slots: slots, logger: logger))
+            }
+            let promoter = DelayedPromoter(redis: infrastructure.redis,
+                                           keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
+                                           logger: logger)
             logger.info("worker started", metadata: ["workerID": "\(workerID)", "agencies": "\(agencyList)"])
             let router = Router()
             router.get("/healthz") { _, _ in "ok" }
@@ -70,10 +101,11 @@ extension WorkersCommand {
                                      serverName: "workers"),
                 logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: heartbeat), .init(service: health)],
+                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper)] + consumers,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()
+            try? await streams.shutdown()
             await infrastructure.shutdown()
             logger.info("worker stopped")
         }

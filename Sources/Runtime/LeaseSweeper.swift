@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import Model
+import Postgres
+import Queue
+import ServiceLifecycle
+import Storage
+
+/// Takes over tasks whose lease expired (their worker crashed or hung) and dispatches them again.
+///
+/// Safe to run in every worker: each takeover re-checks the lease under the case's row lock.
+public struct LeaseSweeper: Service {
+    public let postgres: PostgresPool
+    public let publisher: TaskPublisher
+    public let calendar: WorkingDayCalendar
+    public let paymentDay: PensionPaymentDay
+    public let interval: Duration
+    public let now: @Sendable () -> Date
+    public let logger: Logger
+
+    public init(postgres: PostgresPool, publisher: TaskPublisher, calendar: WorkingDayCalendar,
+                paymentDay: PensionPaymentDay, interval: Duration = .seconds(5), logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.postgres = postgres
+        self.publisher = publisher
+        self.calendar = calendar
+        self.paymentDay = paymentDay
+        self.interval = interval
+        self.logger = logger
+        self.now = now
+    }
+
+    /// One pass; returns how many tasks were taken over.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        let (calendar, paymentDay, instant) = (calendar, paymentDay, now())
+        let dispatch = try await postgres.withConnection {
+            try TaskStore.expireLeases(now: instant, limit: 200, calendar: calendar, paymentDay: paymentDay, on: $0)
+        }
+        try await publisher.publish(dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) })
+        try await publisher.schedule(dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
+        return dispatch.publish.count + dispatch.schedule.count
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let taken = try await runOnce()
+                if taken > 0 { logger.info("expired leases taken over", metadata: ["tasks": "\(taken)"]) }
+            } catch {
+                logger.warning("lease sweep failed; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

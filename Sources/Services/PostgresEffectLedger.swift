@@ -1,0 +1,18 @@
+import Agencies
+import Foundation
+import Model
+import Postgres
+import Storage
+
+/// The simulator's ledger in PostgreSQL, shared by every worker process, so "once" can be proven.
+public struct PostgresEffectLedger: EffectLedger {
+    public let postgres: PostgresPool
+
+    public init(postgres: PostgresPool) {
+        self.postgres = postgres
+    }
+
+    public func apply(idempotencyKey: String, item: Item, at: Date) async throws -> Bool {
+        try await postgres.withConnection { try LedgerStore.apply(key: idempotencyKey, item: item.rawValue, at: at, on: $0) }
+    }
+}
