@@ -82,6 +82,7 @@ extension WorkersCommand {
                 postgres: infrastructure.postgres, publisher: publisher,
                 agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres)),
                 calendar: calendar, paymentDay: paymentDay, owner: workerID, logger: logger)
+            let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher, logger: logger)
             let sweeper = LeaseSweeper(postgres: infrastructure.postgres, publisher: publisher, calendar: calendar,
                                        paymentDay: paymentDay, logger: logger)
             let consumers: [ServiceGroupConfiguration.ServiceConfiguration] = agencyList.map { agency in
@@ -101,7 +102,7 @@ extension WorkersCommand {
                                      serverName: "workers"),
                 logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper)] + consumers,
+                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler)] + consumers,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()

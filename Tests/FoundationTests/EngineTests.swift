@@ -164,6 +164,48 @@ struct EngineTests {
         await s.h.close()
     }
 
+    @Test("Redis loses every message (its keys deleted) before any worker ran: the reconciler republishes and all finish once")
+    func redisLoss() async throws {
+        let s = try await setup()
+        _ = try await file(s, request(medical: true, fund: .seal))
+        #expect(try await s.h.streamLength("hr") == 1)
+        // What FLUSHALL does to this test's data (the test server is shared, so only this prefix goes).
+        for agency in Agency.allCases {
+            try await s.h.infrastructure.redis.command(["DEL", "\(s.h.keyPrefix):{\(agency.rawValue)}:stream"])
+        }
+        #expect(try await s.h.streamLength("hr") == 0)
+        let reconciler = { (at: Date) in
+            Reconciler(postgres: s.h.infrastructure.postgres, publisher: s.publisher, bound: .seconds(60),
+                       logger: s.logger, now: { at })
+        }
+        #expect(try await reconciler(Self.now.addingTimeInterval(30)).runOnce() == 0)
+        #expect(try await reconciler(Self.now.addingTimeInterval(61)).runOnce() == 1)
+        // Dispatched again just now: the next pass leaves it alone.
+        #expect(try await reconciler(Self.now.addingTimeInterval(62)).runOnce() == 0)
+        let completed = try await drain(s) { try await caseStatus(s) == "completed" }
+        #expect(completed)
+        #expect(try await ledger(s).values.sorted() == [1, 1, 1, 1, 1])
+        await s.h.close()
+    }
+
+    @Test("of several reconcilers running at once, one republishes and the others find nothing")
+    func singleReconciler() async throws {
+        let s = try await setup()
+        _ = try await file(s, request())
+        let later = Self.now.addingTimeInterval(61)
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<5 {
+                group.addTask {
+                    try await Reconciler(postgres: s.h.infrastructure.postgres, publisher: s.publisher,
+                                         logger: s.logger, now: { later }).runOnce()
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(counts.sorted() == [0, 0, 0, 0, 1])
+        await s.h.close()
+    }
+
     @Test("a medical condition not met fails the task with its reason; the case needs action")
     func conditionNotMet() async throws {
         let s = try await setup(medicalMonths: 120)

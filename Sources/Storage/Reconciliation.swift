@@ -1,0 +1,48 @@
+import Foundation
+import Model
+import Postgres
+
+/// Finds work that PostgreSQL says is ready but that no worker has claimed within a bound:
+/// Redis lost it (flush, restart without persistence, failover) or it was never published.
+public enum Reconciliation {
+    /// The tasks to hand to Redis again, and marks them dispatched now.
+    ///
+    /// Runs under a transaction-level advisory lock, so of any number of workers exactly one
+    /// reconciles at a time; the others get nothing.
+    public static func overdue(now: Date, bound: Duration, limit: Int,
+                               on db: PostgresConnection) throws -> [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)] {
+        try db.transaction { db in
+            let locked = try db.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [Self.lockKey],
+                                      name: "reconcilerLock").first?.decode(Bool.self, "locked") ?? false
+            guard locked else { return [] }
+            let cutoff = now.addingTimeInterval(-Double(bound.components.seconds))
+            let rows = try db.query(Self.select, [cutoff, limit])
+            let found = try rows.map { row in
+                (id: try row.decode(UUID.self, "id"), agency: Agency(rawValue: try row.decode(String.self, "agency"))!,
+                 attempt: try row.decode(Int.self, "attempt"), dueAt: try row.decodeIfPresent(Date.self, "next_attempt_at"))
+            }
+            if !found.isEmpty {
+                try db.query("UPDATE tasks SET dispatched_at = $2 WHERE id = ANY($1)", [found.map(\.id), now],
+                             name: "markDispatched")
+            }
+            return found
+        }
+    }
+
+    /// Marks tasks as handed to Redis (after publishing or scheduling them).
+    public static func markDispatched(_ ids: [UUID], at: Date, on db: PostgresConnection) throws {
+        guard !ids.isEmpty else { return }
+        try db.query("UPDATE tasks SET dispatched_at = $2 WHERE id = ANY($1)", [ids, at], name: "markDispatched")
+    }
+
+    static let lockKey = Int64(bitPattern: StableHash.fnv1a64("singleton:reconciler".utf8))
+
+    /// Queued work not dispatched since the cutoff, and delayed work whose time passed before it.
+    private static let select = PreparedStatement(name: "overdueTasks", sql: """
+        SELECT id, agency, attempt, next_attempt_at FROM tasks
+        WHERE (status = 'queued' AND COALESCE(dispatched_at, ready_at, updated_at) < $1)
+           OR (status IN ('retrying', 'scheduled', 'awaitingConditions')
+               AND COALESCE(dispatched_at, updated_at) < $1 AND next_attempt_at < $1)
+        ORDER BY updated_at LIMIT $2
+        """)
+}
