@@ -33,8 +33,8 @@ public enum CaseStore {
             try db.query(Self.insertTask, [task.id, record.id, task.item.rawValue, task.agency.rawValue,
                                            task.status.rawValue, task.attempt,
                                            task.status == .queued ? record.filedAt : nil, task.dueBy, record.filedAt])
-            try db.query(Self.insertEvent, [record.id, task.id, task.item.rawValue, record.filedAt, nil as String?,
-                                            task.status.rawValue, task.attempt, actor, "filed"])
+            try TaskStore.record(caseID: record.id, taskID: task.id, item: task.item, at: record.filedAt, from: nil,
+                                 to: task.status, attempt: task.attempt, actor: actor, detail: "filed", on: db)
             if task.status == .queued { ready.append((task.id, task.agency, task.attempt)) }
         }
         return Inserted(id: record.id, caseNo: caseNo, readyTasks: ready)
@@ -161,11 +161,6 @@ public enum CaseStore {
 
     private static let insertTask = PreparedStatement(name: "insertTask", sql: """
         INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        """)
-
-    private static let insertEvent = PreparedStatement(name: "insertEvent", sql: """
-        INSERT INTO events (case_id, task_id, item, at, from_status, to_status, attempt, actor, detail)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """)
 
