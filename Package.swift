@@ -38,7 +38,7 @@ let package = Package(
         ]),
 
         // Pure domain: no I/O, no clocks, no globals.
-        .target(name: "Model"),
+        .target(name: "Model", resources: [.copy("Calendars")]),
 
         // Adapters.
         .target(name: "Storage", dependencies: [
