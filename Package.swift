@@ -95,6 +95,7 @@ let package = Package(
             "Redis", "Postgres", "Storage", "Queue", "Services", "Runtime", "DashboardApp", "TestSupport", "Agencies", "Model",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
     ],
     swiftLanguageModes: [.v6]
