@@ -17,9 +17,12 @@ public struct AgencyConsumer: Service {
     public let block: Duration
     public let visibilityTimeout: Duration
     public let logger: Logger
+    public let inFlight: InFlightTasks?
 
     public init(redis: RedisClient, keys: AgencyKeys, runner: TaskRunner, consumerName: String, slots: Int,
-                block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60), logger: Logger) {
+                block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60), logger: Logger,
+                inFlight: InFlightTasks? = nil) {
+        self.inFlight = inFlight
         self.redis = redis
         self.keys = keys
         self.runner = runner
@@ -76,6 +79,9 @@ public struct AgencyConsumer: Service {
     private func handle(_ message: StreamMessage) async throws {
         if let id = message.string("task").flatMap(UUID.init(uuidString:)),
            let attempt = message.string("attempt").flatMap(Int.init) {
+            let key = id.uuidString.lowercased()
+            inFlight?.begin(key)
+            defer { inFlight?.end(key) }
             _ = try await runner.run(taskID: id, attempt: attempt)
         } else {
             logger.error("malformed message dropped", metadata: ["agency": "\(keys.agency)", "id": "\(message.id)"])

@@ -67,11 +67,13 @@ extension WorkersCommand {
             let host = ProcessInfo.processInfo.hostName
             let pid = ProcessInfo.processInfo.processIdentifier
             let startedAt = Date()
+            let inFlight = InFlightTasks()
             let heartbeat = HeartbeatService(redis: infrastructure.redis, prefix: infrastructure.keyPrefix,
                                              logger: logger) {
-                WorkerHeartbeat(workerID: workerID, host: host, pid: pid, agencies: agencyList, slotsInUse: 0,
-                                slots: slots * agencyList.count, currentTasks: [], startedAt: startedAt,
-                                beatAt: Date())
+                let current = inFlight.taskIDs
+                return WorkerHeartbeat(workerID: workerID, host: host, pid: pid, agencies: agencyList,
+                                       slotsInUse: current.count, slots: slots * agencyList.count,
+                                       currentTasks: current, startedAt: startedAt, beatAt: Date())
             }
             // Every slot blocks on its stream, so blocking reads get connections (and threads) of their own.
             let streams = RedisClient(endpoint: try RedisEndpoint(url: connection.redisURL),
@@ -87,7 +89,8 @@ extension WorkersCommand {
                                        paymentDay: paymentDay, logger: logger)
             let consumers: [ServiceGroupConfiguration.ServiceConfiguration] = agencyList.map { agency in
                 .init(service: AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
-                                              runner: runner, consumerName: workerID, slots: slots, logger: logger))
+                                              runner: runner, consumerName: workerID, slots: slots, logger: logger,
+                                              inFlight: inFlight))
             }
             let promoter = DelayedPromoter(redis: infrastructure.redis,
                                            keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
