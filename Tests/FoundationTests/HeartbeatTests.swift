@@ -16,7 +16,7 @@ struct HeartbeatTests {
         inFlight.begin("task-b")
         inFlight.begin("task-a")
         let started = Date(timeIntervalSince1970: 1_764_468_000)
-        let service = HeartbeatService(redis: redis, prefix: prefix, ttl: .milliseconds(300), logger: Logger(label: "hb")) {
+        let service = HeartbeatService(redis: redis, prefix: prefix, ttl: .seconds(3), logger: Logger(label: "hb")) {
             let current = inFlight.taskIDs
             return WorkerHeartbeat(workerID: "w1", host: "host-1", pid: 42, agencies: ["hr", "fund"],
                                    slotsInUse: current.count, slots: 16, currentTasks: current,
@@ -32,7 +32,7 @@ struct HeartbeatTests {
         inFlight.end("task-a")
         #expect(inFlight.taskIDs == ["task-b"])
         // No more beats: the key expires by itself.
-        let gone = try await waitUntil(timeout: .seconds(5)) {
+        let gone = try await waitUntil(timeout: .seconds(15)) {
             try await redis.withConnection { try WorkerHeartbeat.all(on: $0, prefix: prefix) }.isEmpty
         }
         #expect(gone)

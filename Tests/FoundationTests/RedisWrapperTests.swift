@@ -127,14 +127,14 @@ struct RedisWrapperTests {
 
     @Test("XREADGROUP BLOCK waits longer than the read timeout without breaking the connection")
     func blockingRead() throws {
-        let redis = try RedisConnection(endpoint: try TestEnvironment.redisEndpoint, commandTimeout: .milliseconds(200))
+        let redis = try RedisConnection(endpoint: try TestEnvironment.redisEndpoint, commandTimeout: .milliseconds(400))
         let stream = "\(prefix):{fund}:stream"
         try redis.xgroupCreate(stream, group: "workers")
         let started = ContinuousClock.now
         let none = try redis.xreadgroup(group: "workers", consumer: "c", streams: [stream], count: 1,
-                                        block: .milliseconds(600))
+                                        block: .milliseconds(1200))
         #expect(none.isEmpty)
-        #expect(ContinuousClock.now - started >= .milliseconds(550))
+        #expect(ContinuousClock.now - started >= .milliseconds(1100))
         #expect(try redis.command("PING") == .status("PONG"))
     }
 
