@@ -16,13 +16,16 @@ struct HeartbeatTests {
         inFlight.begin("task-b")
         inFlight.begin("task-a")
         let started = Date(timeIntervalSince1970: 1_764_468_000)
-        let service = HeartbeatService(redis: redis, prefix: prefix, ttl: .seconds(3), logger: Logger(label: "hb")) {
-            let current = inFlight.taskIDs
-            return WorkerHeartbeat(workerID: "w1", host: "host-1", pid: 42, agencies: ["hr", "fund"],
-                                   slotsInUse: current.count, slots: 16, currentTasks: current,
-                                   startedAt: started, beatAt: started)
+        let service = { (ttl: Duration) in
+            HeartbeatService(redis: redis, prefix: prefix, ttl: ttl, logger: Logger(label: "hb")) {
+                let current = inFlight.taskIDs
+                return WorkerHeartbeat(workerID: "w1", host: "host-1", pid: 42, agencies: ["hr", "fund"],
+                                       slotsInUse: current.count, slots: 16, currentTasks: current,
+                                       startedAt: started, beatAt: started)
+            }
         }
-        try await service.runOnce()
+        // A long TTL first, so a loaded machine cannot expire it before it is read.
+        try await service(.seconds(120)).runOnce()
         let beats = try await redis.withConnection { try WorkerHeartbeat.all(on: $0, prefix: prefix) }
         #expect(beats.count == 1)
         #expect(beats.first?.workerID == "w1")
@@ -31,7 +34,8 @@ struct HeartbeatTests {
         #expect(beats.first?.agencies == ["hr", "fund"])
         inFlight.end("task-a")
         #expect(inFlight.taskIDs == ["task-b"])
-        // No more beats: the key expires by itself.
+        // The last beat before the worker dies, with a short TTL: the key expires by itself.
+        try await service(.milliseconds(200)).runOnce()
         let gone = try await waitUntil(timeout: .seconds(15)) {
             try await redis.withConnection { try WorkerHeartbeat.all(on: $0, prefix: prefix) }.isEmpty
         }
