@@ -76,10 +76,7 @@ public struct TaskRunner: Sendable {
         }) else { return .stale }
         try await publisher.publish(dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) })
         try await publisher.schedule(dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
-        let status = try await postgres.withConnection { db in
-            try db.query("SELECT status FROM tasks WHERE id = $1", [taskID], name: "taskStatus").first?.decode(String.self, "status")
-        }
-        return .completed(status.flatMap(TaskStatus.init(rawValue:)) ?? .running)
+        return .completed(dispatch.status ?? .running)
     }
 
     /// Runs a transaction again when PostgreSQL aborted it for a deadlock or serialization conflict.

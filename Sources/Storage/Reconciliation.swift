@@ -29,12 +29,6 @@ public enum Reconciliation {
         }
     }
 
-    /// Marks tasks as handed to Redis (after publishing or scheduling them).
-    public static func markDispatched(_ ids: [UUID], at: Date, on db: PostgresConnection) throws {
-        guard !ids.isEmpty else { return }
-        try db.query("UPDATE tasks SET dispatched_at = $2 WHERE id = ANY($1)", [ids, at], name: "markDispatched")
-    }
-
     static let lockKey = Int64(bitPattern: StableHash.fnv1a64("singleton:reconciler".utf8))
 
     /// Queued work not dispatched since the cutoff, and delayed work whose time passed before it.

@@ -14,18 +14,15 @@ public struct ClaimedTask: Sendable, Equatable {
 }
 
 /// What to do in Redis once a transaction has committed.
-public struct Dispatch: Sendable, Equatable {
+public struct Dispatch: Sendable {
     /// Tasks to publish now.
     public var publish: [(id: UUID, agency: Agency, attempt: Int)] = []
     /// Tasks to put in their agency's delayed set, due at a time.
     public var schedule: [(id: UUID, agency: Agency, attempt: Int, at: Date)] = []
+    /// The completed task's new status (set by `complete`).
+    public var status: TaskStatus?
 
     public init() {}
-
-    public static func == (lhs: Dispatch, rhs: Dispatch) -> Bool {
-        lhs.publish.map { "\($0.id)\($0.attempt)" } == rhs.publish.map { "\($0.id)\($0.attempt)" }
-            && lhs.schedule.map { "\($0.id)\($0.attempt)\($0.at)" } == rhs.schedule.map { "\($0.id)\($0.attempt)\($0.at)" }
-    }
 }
 
 /// Claiming and completing tasks; every change goes through `TaskTransition` and writes an event.
@@ -68,7 +65,7 @@ public enum TaskStore {
             let snapshot = try snapshot(row)
             guard snapshot.status == .running, snapshot.attempt == task.attempt else { return nil }
             var dispatch = Dispatch()
-            try apply(event, to: task.id, item: task.item, caseID: task.caseID, snapshot: snapshot, now: now,
+            dispatch.status = try apply(event, to: task.id, item: task.item, caseID: task.caseID, snapshot: snapshot, now: now,
                       jitter: jitter, calendar: calendar, paymentDay: paymentDay, actor: actor,
                       dispatch: &dispatch, on: db)
             try refreshCaseStatus(task.caseID, now: now, on: db)
@@ -77,9 +74,10 @@ public enum TaskStore {
     }
 
     /// Applies one event to one task row, then carries out its effects inside the same transaction.
+    @discardableResult
     static func apply(_ event: TaskEvent, to id: UUID, item: Item, caseID: UUID, snapshot: TaskSnapshot, now: Date,
                       jitter: Double, calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay, actor: String,
-                      dispatch: inout Dispatch, on db: PostgresConnection) throws {
+                      dispatch: inout Dispatch, on db: PostgresConnection) throws -> TaskStatus {
         let definition = ItemCatalogue.definition(of: item)
         let outcome: TaskTransition.Outcome
         switch TaskTransition.apply(event, to: snapshot, now: now, policy: definition.retryPolicy, jitter: jitter) {
@@ -108,6 +106,7 @@ public enum TaskStore {
             try releaseDependants(of: item, caseID: caseID, now: now, calendar: calendar, paymentDay: paymentDay,
                                   dispatch: &dispatch, on: db)
         }
+        return outcome.status
     }
 
     private static func releaseDependants(of item: Item, caseID: UUID, now: Date, calendar: WorkingDayCalendar,
