@@ -23,6 +23,8 @@ public enum TaskEvent: Sendable, Hashable {
     case abandon
     /// The worker holding the task stopped renewing its lease (crashed or hung).
     case leaseExpired
+    /// The worker gives the task back unfinished (it is shutting down): not a fault.
+    case released
     /// The task will not be done (e.g. the item it waits for was given up).
     case cancel(reason: String)
 
@@ -47,6 +49,7 @@ public enum TaskEvent: Sendable, Hashable {
         case .retrigger: "retrigger"
         case .abandon: "abandon"
         case .leaseExpired: "leaseExpired"
+        case .released: "released"
         case .cancel: "cancel"
         }
     }

@@ -9,6 +9,7 @@ import Foundation
 /// | running | conditionNotMet, policy `.fail` | failed | |
 /// | running | conditionNotMet, policy `.awaitConditions(d)` | awaitingConditions (now + d) | schedule |
 /// | running | transientFailure, leaseExpired | retrying (now + backoff) or, at the policy's limit, dead | schedule |
+/// | running | released | queued (same attempt, same fault count) | publish |
 /// | blocked | dependencyReleased | queued, awaitingRealName, or scheduled (notBefore) | publish / schedule |
 /// | awaitingRealName | realNameConfirmed | queued | publish |
 /// | awaitingRealName, blocked | deadlinePassed | cancelled | cancelDependants |
@@ -95,6 +96,13 @@ public enum TaskTransition {
         case .leaseExpired:
             guard from == .running else { return illegal }
             return .success(transientFault(task: task, reason: "lease expired", now: now, policy: policy, jitter: jitter))
+
+        case .released:
+            // A shutting-down worker gives the task back before its outcome is known; the agency call
+            // is idempotent by the task id, so the next attempt is safe whatever the call did.
+            guard from == .running else { return illegal }
+            next.status = .queued
+            return .success(Outcome(task: next, effects: [.recordEvent(detail: "released by a stopping worker"), .publish]))
 
         case .dependencyReleased(let realNameCheckPending, let notBefore):
             guard from == .blocked else { return illegal }

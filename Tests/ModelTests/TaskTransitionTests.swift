@@ -67,6 +67,10 @@ struct TaskTransitionTests {
         Legal(name: "lease expired at the limit", from: .init(status: .running, attempt: 5, transientFailures: 2), event: .leaseExpired,
               to: .init(status: .dead, attempt: 5, transientFailures: 3, lastError: "lease expired"),
               effects: [.recordEvent(detail: "lease expired")]),
+        Legal(name: "given back by a stopping worker", from: .init(status: .running, attempt: 2, transientFailures: 1),
+              event: .released,
+              to: .init(status: .queued, attempt: 2, transientFailures: 1),
+              effects: [.recordEvent(detail: "released by a stopping worker"), .publish]),
         // release
         Legal(name: "released", from: .init(status: .blocked), event: .dependencyReleased(realNameCheckPending: false, notBefore: nil),
               to: .init(status: .queued), effects: [.recordEvent(detail: nil), .publish]),
@@ -124,7 +128,7 @@ struct TaskTransitionTests {
     static func isLegal(_ status: TaskStatus, _ event: TaskEvent) -> Bool {
         switch event {
         case .claim: [.queued, .retrying, .awaitingConditions, .scheduled].contains(status)
-        case .succeeded, .conditionNotMet, .transientFailure, .leaseExpired: status == .running
+        case .succeeded, .conditionNotMet, .transientFailure, .leaseExpired, .released: status == .running
         case .dependencyReleased: status == .blocked
         case .realNameConfirmed: status == .awaitingRealName
         case .deadlinePassed: status == .awaitingRealName || status == .blocked
@@ -138,7 +142,7 @@ struct TaskTransitionTests {
     static let everyEvent: [TaskEvent] = [
         .claim, .succeeded, .conditionNotMet(reason: "x"), .transientFailure(reason: "x"),
         .dependencyReleased(realNameCheckPending: false, notBefore: nil), .realNameConfirmed, .deadlinePassed,
-        .retrigger(by: .filer), .retrigger(by: .operator), .abandon, .leaseExpired, .cancel(reason: "x"),
+        .retrigger(by: .filer), .retrigger(by: .operator), .abandon, .leaseExpired, .released, .cancel(reason: "x"),
     ]
 
     @Test("every status × every event is accepted or refused as specified", arguments: TaskStatus.allCases)
