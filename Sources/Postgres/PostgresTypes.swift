@@ -5,7 +5,7 @@ public enum PostgresType: UInt32, Sendable {
     case bool = 16, bytea = 17, int8 = 20, int2 = 21, int4 = 23, text = 25, json = 114
     case float4 = 700, float8 = 701, varchar = 1043, date = 1082, timestamp = 1114
     case timestamptz = 1184, uuid = 2950, jsonb = 3802
-    case textArray = 1009, int8Array = 1016, uuidArray = 2951
+    case boolArray = 1000, textArray = 1009, int8Array = 1016, timestamptzArray = 1185, uuidArray = 2951
     /// Let the server infer the type from the statement.
     case unspecified = 0
 }
@@ -150,6 +150,19 @@ extension Int: PostgresArrayElement {
 
 extension UUID: PostgresArrayElement {
     public static var postgresArrayType: PostgresType { .uuidArray }
+}
+
+extension Bool: PostgresArrayElement {
+    public static var postgresArrayType: PostgresType { .boolArray }
+}
+
+extension Date: PostgresArrayElement {
+    public static var postgresArrayType: PostgresType { .timestamptzArray }
+}
+
+/// A nil element is an SQL NULL inside the array (for columns bound with `unnest`).
+extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
+    public static var postgresArrayType: PostgresType { Wrapped.postgresArrayType }
 }
 
 extension Array: PostgresEncodable where Element: PostgresArrayElement {

@@ -5,6 +5,22 @@ import TestSupport
 
 @Suite("PostgreSQL over libpq")
 struct PostgresWrapperTests {
+    @Test("arrays bound for unnest carry NULL elements, quotes, backslashes and the word NULL intact")
+    func arraysForUnnest() throws {
+        let schema = try TestSchema("arrays")
+        defer { try? schema.drop() }
+        let db = try schema.connect()
+        let at = Date(timeIntervalSince1970: 1_764_390_896.5)
+        let texts: [String?] = ["a\"b", nil, "back\\slash", "NULL", "逗号,{}"]
+        let rows = try db.query("""
+            SELECT n, t, d, b FROM unnest($1::text[], $2::timestamptz[], $3::bool[]) WITH ORDINALITY AS u(t, d, b, n) ORDER BY n
+            """, [texts, [at, nil, at, nil, at] as [Date?], [true, false, true, false, true]])
+        #expect(rows.rows.count == 5)
+        #expect(try rows.rows.map { try $0.decodeIfPresent(String.self, "t") } == texts)
+        #expect(try rows.rows.map { try $0.decodeIfPresent(Date.self, "d") == nil } == [false, true, false, true, false])
+        #expect(try rows.rows.map { try $0.decode(Bool.self, "b") } == [true, false, true, false, true])
+    }
+
     @Test("types round trip, including NULLs and non-ASCII text")
     func typesRoundTrip() throws {
         let schema = try TestSchema("types")
