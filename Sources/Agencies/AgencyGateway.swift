@@ -14,6 +14,28 @@ public protocol AgencyGateway: Sendable {
 
     /// Does one item's work. Throws `TransientAgencyError` for a fault worth retrying.
     func perform(_ request: AgencyRequest) async throws -> AgencyOutcome
+
+    /// Does several items' work; one result per request, in order. The default calls `perform` for
+    /// each request concurrently; a gateway that can send a batch at once overrides it.
+    func perform(batch requests: [AgencyRequest]) async -> [Result<AgencyOutcome, any Error>]
+}
+
+extension AgencyGateway {
+    public func perform(batch requests: [AgencyRequest]) async -> [Result<AgencyOutcome, any Error>] {
+        if requests.count == 1 {
+            do { return [.success(try await perform(requests[0]))] } catch { return [.failure(error)] }
+        }
+        return await withTaskGroup(of: (Int, Result<AgencyOutcome, any Error>).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask {
+                    do { return (index, .success(try await perform(request))) } catch { return (index, .failure(error)) }
+                }
+            }
+            var results = [Result<AgencyOutcome, any Error>?](repeating: nil, count: requests.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
 }
 
 /// The answer of the household check.
@@ -60,4 +82,18 @@ public struct TransientAgencyError: Error, Sendable, CustomStringConvertible {
 public protocol EffectLedger: Sendable {
     /// Records the effect; false when this key's effect was already applied.
     func apply(idempotencyKey: String, item: Item, at: Date) async throws -> Bool
+
+    /// Records several effects at once; returns the keys applied now (the others were applied before).
+    /// Keys must be distinct.
+    func apply(batch effects: [(idempotencyKey: String, item: Item)], at: Date) async throws -> Set<String>
+}
+
+extension EffectLedger {
+    public func apply(batch effects: [(idempotencyKey: String, item: Item)], at: Date) async throws -> Set<String> {
+        var applied: Set<String> = []
+        for effect in effects where try await apply(idempotencyKey: effect.idempotencyKey, item: effect.item, at: at) {
+            applied.insert(effect.idempotencyKey)
+        }
+        return applied
+    }
 }

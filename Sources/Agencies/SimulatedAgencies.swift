@@ -26,36 +26,72 @@ public struct SimulatedAgencies: AgencyGateway {
     }
 
     public func perform(_ request: AgencyRequest) async throws -> AgencyOutcome {
+        try await perform(batch: [request])[0].get()
+    }
+
+    /// Decides every request by the rules, then records the effects of those that succeed with one
+    /// ledger call.
+    public func perform(batch requests: [AgencyRequest]) async -> [Result<AgencyOutcome, any Error>] {
+        var results: [Result<AgencyOutcome, any Error>?] = []
+        var effects: [(idempotencyKey: String, item: Item)] = []
+        var seen: Set<String> = []
+        for request in requests {
+            if let decided = decide(request) {
+                results.append(decided)
+            } else {
+                results.append(nil)
+                if seen.insert(request.idempotencyKey).inserted { effects.append((request.idempotencyKey, request.item)) }
+            }
+        }
+        let applied: Result<Set<String>, any Error>
+        if let ledger, !effects.isEmpty {
+            do { applied = .success(try await ledger.apply(batch: effects, at: now())) } catch { applied = .failure(error) }
+        } else {
+            applied = .success(Set(effects.map(\.idempotencyKey)))
+        }
+        var firstSeen: Set<String> = []
+        return zip(requests, results).map { request, decided in
+            if let decided { return decided }
+            return applied.map { keys in
+                // A key repeated within one batch takes effect once: only its first request reports "done".
+                let first = keys.contains(request.idempotencyKey) && firstSeen.insert(request.idempotencyKey).inserted
+                return .succeeded(result: first ? "done" : "already done")
+            }
+        }
+    }
+
+    /// The answer the rules give without touching the ledger, or nil when the work succeeds (and
+    /// its effect must be recorded).
+    private func decide(_ request: AgencyRequest) -> Result<AgencyOutcome, any Error>? {
         if transientFailureRate > 0, Double.random(in: 0..<1) < transientFailureRate {
-            throw TransientAgencyError("simulated outage")
+            return .failure(TransientAgencyError("simulated outage"))
         }
         let record = request.prequalification
         let today = LocalDate(now(), utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
         switch request.item {
         case .hrQualification, .hrDeemedYears:
-            guard record.passed else { return .conditionNotMet(reason: "The retirement pre-check has not passed.") }
+            guard record.passed else { return .success(.conditionNotMet(reason: "The retirement pre-check has not passed.")) }
         case .socialBenefitApproval:
             guard today >= request.retirementDate else {
-                return .conditionNotMet(reason: "The retirement date \(request.retirementDate.iso8601) has not come yet.")
+                return .success(.conditionNotMet(reason: "The retirement date \(request.retirementDate.iso8601) has not come yet."))
             }
             let minimum = RetirementRule.minimumContributionMonths(retirementYear: request.retirementDate.year)
             guard record.contributionMonths + record.deemedMonths >= minimum else {
-                return .conditionNotMet(reason: "Contribution and deemed months are below the minimum of \(minimum) months.")
+                return .success(.conditionNotMet(reason: "Contribution and deemed months are below the minimum of \(minimum) months."))
             }
         case .medicalTransfer:
             let needed = record.idNumber.sex == .male ? medicalMonthsMen : medicalMonthsWomen
             guard record.medicalContributionMonths >= needed else {
-                return .conditionNotMet(reason: "Medical contributions are below the \(needed) months required.")
+                return .success(.conditionNotMet(reason: "Medical contributions are below the \(needed) months required."))
             }
         case .fundExtraction:
             guard !record.fundAccountFrozen else {
-                return .conditionNotMet(reason: "The housing-fund account is frozen; the centre cannot pay it out.")
+                return .success(.conditionNotMet(reason: "The housing-fund account is frozen; the centre cannot pay it out."))
             }
         default:
             break
         }
-        let firstTime = try await ledger?.apply(idempotencyKey: request.idempotencyKey, item: request.item, at: now()) ?? true
-        return .succeeded(result: firstTime ? "done" : "already done")
+        return nil
     }
 
     public func checkHousehold(_ prequalification: Prequalification) async throws -> HouseholdCheck {

@@ -43,4 +43,34 @@ public struct TaskPublisher: Sendable {
             }
         }
     }
+
+    /// After a commit, in one round trip: acknowledges the handled messages of a stream, publishes
+    /// the tasks that became ready and schedules the delayed ones. Throws if Redis refused any of it;
+    /// what was not done is repaired (unacknowledged messages are redelivered and found stale, and the
+    /// reconciler republishes ready tasks).
+    public func settle(acknowledging ids: [String], on keys: AgencyKeys?,
+                       publish: [(id: UUID, agency: String, attempt: Int)],
+                       schedule: [(id: UUID, agency: String, attempt: Int, at: Date)]) async throws {
+        var commands: [[any RedisArgument]] = []
+        if let keys, !ids.isEmpty {
+            commands.append(["XACK", keys.stream, keys.group] + ids.map { $0 as any RedisArgument })
+        }
+        for task in publish {
+            commands.append(["XADD", AgencyKeys(agency: task.agency, prefix: prefix).stream, "*",
+                             "task", task.id.uuidString.lowercased(), "attempt", task.attempt])
+        }
+        for task in schedule {
+            commands.append(["ZADD", AgencyKeys(agency: task.agency, prefix: prefix).delayed,
+                             Int((task.at.timeIntervalSince1970 * 1000).rounded(.down)),
+                             DelayedTasks.member(task.id, task.attempt)])
+        }
+        guard !commands.isEmpty else { return }
+        let batch = commands
+        let replies = try await redis.withConnection { try $0.pipeline(batch) }
+        for reply in replies {
+            if case .error(let message) = reply {
+                throw RedisError(.unexpectedReply, call: "settle", message: message)
+            }
+        }
+    }
 }

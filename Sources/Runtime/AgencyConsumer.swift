@@ -4,90 +4,181 @@ import Queue
 import Redis
 import ServiceLifecycle
 import Services
+import Storage
 
-/// Consumes one agency's stream with a fixed number of slots; each slot takes a message only when
-/// it is free, blocks on the stream while idle, and acknowledges a message only after its outcome
-/// has committed. Messages another consumer held longer than the visibility timeout are reclaimed.
+/// Consumes one agency's stream with a bounded number of concurrent tasks (slots).
+///
+/// One fetcher reads messages only for free slots — as many as are free, up to `batchSize`, in one
+/// XREADGROUP that blocks while the stream is idle — and hands each read to a batch that claims its
+/// tasks in one transaction, calls the agency, commits the outcomes in one transaction, and only
+/// then acknowledges the messages and publishes what became ready, in one Redis round trip. Messages
+/// another consumer held longer than the visibility timeout are reclaimed with XAUTOCLAIM.
+///
+/// On graceful shutdown (SIGTERM) it stops fetching and lets running batches finish for up to
+/// `shutdownGrace`; batches still waiting on an agency then give their tasks back (`released`),
+/// which publishes them again for another worker.
 public struct AgencyConsumer: Service {
     public let redis: RedisClient
     public let keys: AgencyKeys
     public let runner: TaskRunner
     public let consumerName: String
     public let slots: Int
+    public let batchSize: Int
     public let block: Duration
     public let visibilityTimeout: Duration
+    public let shutdownGrace: Duration
     public let logger: Logger
     public let inFlight: InFlightTasks?
 
+    /// - Parameter redis: connections for the blocking reads; one is held while the fetcher blocks.
     public init(redis: RedisClient, keys: AgencyKeys, runner: TaskRunner, consumerName: String, slots: Int,
-                block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60), logger: Logger,
-                inFlight: InFlightTasks? = nil) {
-        self.inFlight = inFlight
+                batchSize: Int = 16, block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60),
+                shutdownGrace: Duration = .seconds(10), logger: Logger, inFlight: InFlightTasks? = nil) {
         self.redis = redis
         self.keys = keys
         self.runner = runner
         self.consumerName = consumerName
         self.slots = slots
+        self.batchSize = max(1, batchSize)
         self.block = block
         self.visibilityTimeout = visibilityTimeout
+        self.shutdownGrace = shutdownGrace
         self.logger = logger
+        self.inFlight = inFlight
     }
 
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
-            for _ in 0..<slots {
-                group.addTask { await slotLoop() }
+        let gate = SlotGate(slots: slots)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withDiscardingTaskGroup { batches in
+                    await withGracefulShutdownHandler {
+                        await withTaskCancellationHandler {
+                            var groupReady = false
+                            while !stopping {
+                                let free = await gate.available()
+                                guard free > 0 else { break }
+                                do {
+                                    if !groupReady {
+                                        try await ensureGroup()
+                                        groupReady = true
+                                    }
+                                    let messages = try await next(count: min(free, batchSize))
+                                    guard !messages.isEmpty else { continue }
+                                    gate.take(messages.count)
+                                    batches.addTask {
+                                        defer { gate.give(messages.count) }
+                                        await process(messages)
+                                    }
+                                } catch {
+                                    if stopping { break }
+                                    groupReady = false
+                                    logger.warning("cannot read the stream; retrying",
+                                                   metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
+                                    try? await Task.sleep(for: .milliseconds(500))
+                                }
+                            }
+                        } onCancel: { gate.interrupt() }
+                    } onGracefulShutdown: { gate.interrupt() }
+                }
             }
+            group.addTask {
+                // After SIGTERM, running batches get `shutdownGrace`; then they are cancelled and give
+                // their tasks back. Returns early only when the whole consumer is cancelled.
+                do {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: shutdownGrace)
+                } catch {}
+            }
+            await group.next()
+            group.cancelAll()
         }
     }
 
     private var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
-    private func slotLoop() async {
-        var groupReady = false
-        while !stopping {
-            do {
-                if !groupReady {
-                    try await redis.withConnection { [keys] in _ = try $0.xgroupCreate(keys.stream, group: keys.group) }
-                    groupReady = true
-                }
-                if let message = try await next() {
-                    try await handle(message)
-                }
-            } catch {
-                if stopping { break }
-                groupReady = false
-                logger.warning("consumer slot error; retrying", metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
-            }
-        }
+    private func ensureGroup() async throws {
+        let keys = keys
+        try await redis.withConnection { _ = try $0.xgroupCreate(keys.stream, group: keys.group) }
     }
 
-    /// One new message, or one reclaimed from a consumer that stopped answering.
-    private func next() async throws -> StreamMessage? {
+    /// Up to `count` new messages, or ones reclaimed from a consumer that stopped answering.
+    private func next(count: Int) async throws -> [StreamMessage] {
         let (keys, consumer, block, visibility) = (keys, consumerName, block, visibilityTimeout)
         return try await redis.withConnection { connection in
-            if let fresh = try connection.xreadgroup(group: keys.group, consumer: consumer, streams: [keys.stream],
-                                                     count: 1, block: block).first {
-                return fresh
-            }
+            let fresh = try connection.xreadgroup(group: keys.group, consumer: consumer, streams: [keys.stream],
+                                                  count: count, block: block)
+            if !fresh.isEmpty { return fresh }
             return try connection.xautoclaim(keys.stream, group: keys.group, consumer: consumer,
-                                             minIdle: visibility, count: 1).messages.first
+                                             minIdle: visibility, count: count).messages
         }
     }
 
-    private func handle(_ message: StreamMessage) async throws {
-        if let id = message.string("task").flatMap(UUID.init(uuidString:)),
-           let attempt = message.string("attempt").flatMap(Int.init) {
-            let key = id.uuidString.lowercased()
-            inFlight?.begin(key)
-            defer { inFlight?.end(key) }
-            _ = try await runner.run(taskID: id, attempt: attempt)
-        } else {
-            logger.error("malformed message dropped", metadata: ["agency": "\(keys.agency)", "id": "\(message.id)"])
+    /// Claims, performs and completes one read's tasks, then acknowledges its messages.
+    ///
+    /// Each step is retried while PostgreSQL or Redis is away; nothing is acknowledged before its
+    /// outcome has committed. If the consumer is cancelled meanwhile, the messages stay pending (and
+    /// claimed tasks keep their lease), so they are redelivered or taken over later.
+    private func process(_ messages: [StreamMessage]) async {
+        var wanted: [(id: UUID, attempt: Int)] = []
+        for message in messages {
+            if let id = message.string("task").flatMap(UUID.init(uuidString:)),
+               let attempt = message.string("attempt").flatMap(Int.init) {
+                wanted.append((id, attempt))
+            } else {
+                logger.error("malformed message dropped", metadata: ["agency": "\(keys.agency)", "id": "\(message.id)"])
+            }
         }
-        let keys = keys
-        try await redis.withConnection { _ = try $0.xack(keys.stream, group: keys.group, ids: [message.id]) }
+        guard let claimed = await retrying("claim", { try await runner.claim(wanted) }) else { return }
+        let taskIDs = claimed.map { $0.id.uuidString.lowercased() }
+        taskIDs.forEach { inFlight?.begin($0) }
+        defer { taskIDs.forEach { inFlight?.end($0) } }
+
+        var result = CompletionResult()
+        if !claimed.isEmpty {
+            if let completions = await retrying("agency call", { try await runner.perform(claimed) }) {
+                let commit = { try await runner.complete(completions) }
+                guard let done = Task.isCancelled ? await once("complete", commit) : await retrying("complete", commit)
+                else { return }
+                result = done
+            } else {
+                // Stopping, and the grace period is over: give the tasks back for another worker.
+                guard let released = await once("release", { try await runner.release(claimed) }) else { return }
+                result = released
+                logger.notice("tasks released at shutdown", metadata: ["agency": "\(keys.agency)", "tasks": "\(claimed.count)"])
+            }
+        }
+        let ids = messages.map(\.id)
+        if Task.isCancelled {
+            _ = await once("acknowledge") { try await runner.settle(result, acknowledging: ids, on: keys) }
+        } else {
+            _ = await retrying("acknowledge") { try await runner.settle(result, acknowledging: ids, on: keys) }
+        }
+    }
+
+    /// Runs a step until it succeeds, backing off from 100 ms to 2 s; nil once the consumer is cancelled.
+    private func retrying<T>(_ step: String, _ body: () async throws -> T) async -> T? {
+        var delay = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                return try await body()
+            } catch {
+                logger.warning("\(step) failed; retrying", metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
+                do { try await Task.sleep(for: delay) } catch { return nil }
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+        return nil
+    }
+
+    /// Runs a step once, even while cancelled; nil if it failed.
+    private func once<T>(_ step: String, _ body: () async throws -> T) async -> T? {
+        do {
+            return try await body()
+        } catch {
+            logger.warning("\(step) failed", metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
+            return nil
+        }
     }
 }
 

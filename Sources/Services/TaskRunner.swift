@@ -6,10 +6,12 @@ import Postgres
 import Queue
 import Storage
 
-/// Runs one delivered task: claim it in PostgreSQL, call the agency, commit the outcome with what
-/// it releases, then publish or schedule what became ready. The message may be acknowledged once
-/// `run` returns; if it throws (PostgreSQL or Redis unreachable) the message stays pending and is
-/// delivered again.
+/// Runs delivered tasks: claims them in PostgreSQL, calls the agency, commits the outcomes with
+/// what they release, then acknowledges the messages and publishes or schedules what became ready.
+///
+/// Each step takes a batch, so a busy worker claims many tasks in one transaction and commits many
+/// outcomes in another. A message is acknowledged only after its outcome has committed; if a step
+/// throws (PostgreSQL or Redis unreachable) the messages stay pending and are delivered again.
 public struct TaskRunner: Sendable {
     public let postgres: PostgresPool
     public let publisher: TaskPublisher
@@ -43,40 +45,74 @@ public struct TaskRunner: Sendable {
         case completed(TaskStatus)
     }
 
+    /// Runs one task attempt start to finish (the message, if any, is the caller's to acknowledge).
     public func run(taskID: UUID, attempt: Int) async throws -> Result {
+        guard let task = try await claim([(taskID, attempt)]).first else { return .stale }
+        let result = try await complete(try await perform([task]))
+        try await settle(result)
+        return result.statuses[task.id].map { .completed($0) } ?? .stale
+    }
+
+    /// Claims the tasks whose messages still match them, in one transaction.
+    public func claim(_ messages: [(id: UUID, attempt: Int)]) async throws -> [ClaimedTask] {
+        guard !messages.isEmpty else { return [] }
         let (owner, lease, claimedAt) = (owner, lease, now())
-        guard let task = try await postgres.withConnection({ db in
+        return try await postgres.withConnection { db in
             try Self.retryingConflicts {
-                try TaskStore.claim(taskID, attempt: attempt, owner: owner, lease: lease, now: claimedAt, on: db)
+                try TaskStore.claim(messages, owner: owner, lease: lease, now: claimedAt, on: db)
             }
-        }) else { return .stale }
-
-        let event: TaskEvent
-        do {
-            let work = try await postgres.withConnection { try TaskStore.agencyRequest(for: task, on: $0) }
-            let request = AgencyRequest(idempotencyKey: work.idempotencyKey, item: work.item, caseNo: work.caseNo,
-                                        retirementDate: work.retirementDate, prequalification: work.prequalification)
-            switch try await agencies.perform(request) {
-            case .succeeded: event = .succeeded
-            case .conditionNotMet(let reason): event = .conditionNotMet(reason: reason)
-            }
-        } catch let error as PostgresError where error.isConnectionError {
-            throw error  // The lease runs out and the task is taken over; the message is redelivered.
-        } catch {
-            event = .transientFailure(reason: Self.reason(error))
         }
+    }
 
-        let (calendar, paymentDay, finishedAt) = (calendar, paymentDay, now())
-        let jitter = Double.random(in: 0..<1)
-        guard let dispatch = try await postgres.withConnection({ db in
-            try Self.retryingConflicts {
-                try TaskStore.complete(task, with: event, now: finishedAt, jitter: jitter, calendar: calendar,
-                                       paymentDay: paymentDay, actor: "worker:\(owner)", on: db)
+    /// Calls the agencies for claimed tasks; one completion per task, in order. A fault of the
+    /// agency becomes a transient failure; losing PostgreSQL (the simulator's ledger) throws, since
+    /// whether the effect was recorded is unknown — the call is repeated with the same idempotency key.
+    public func perform(_ tasks: [ClaimedTask]) async throws -> [Completion] {
+        let requests = tasks.compactMap { task in
+            task.work.map { AgencyRequest(idempotencyKey: $0.idempotencyKey, item: $0.item, caseNo: $0.caseNo,
+                                          retirementDate: $0.retirementDate, prequalification: $0.prequalification) }
+        }
+        var answers = await agencies.perform(batch: requests).makeIterator()
+        return try tasks.map { task in
+            let event: TaskEvent
+            if task.work == nil {
+                event = .transientFailure(reason: "the case's pre-qualification is missing")
+            } else {
+                switch answers.next()! {
+                case .success(.succeeded): event = .succeeded
+                case .success(.conditionNotMet(let reason)): event = .conditionNotMet(reason: reason)
+                case .failure(let error as PostgresError) where error.isConnectionError: throw error
+                case .failure(let error): event = .transientFailure(reason: Self.reason(error))
+                }
             }
-        }) else { return .stale }
-        try await publisher.publish(dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) })
-        try await publisher.schedule(dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
-        return .completed(dispatch.status ?? .running)
+            return Completion(task: task, event: event, jitter: Double.random(in: 0..<1))
+        }
+    }
+
+    /// Commits outcomes in one transaction; those whose attempt is no longer the task's are left out.
+    public func complete(_ completions: [Completion]) async throws -> CompletionResult {
+        guard !completions.isEmpty else { return CompletionResult() }
+        let (calendar, paymentDay, finishedAt, actor) = (calendar, paymentDay, now(), "worker:\(owner)")
+        return try await postgres.withConnection { db in
+            try Self.retryingConflicts {
+                try TaskStore.complete(completions, now: finishedAt, calendar: calendar, paymentDay: paymentDay,
+                                       actor: actor, on: db)
+            }
+        }
+    }
+
+    /// Gives claimed tasks back unfinished (the worker is stopping): each returns to the queue at
+    /// its attempt and is published again.
+    public func release(_ tasks: [ClaimedTask]) async throws -> CompletionResult {
+        try await complete(tasks.map { Completion(task: $0, event: .released, jitter: 0) })
+    }
+
+    /// After a commit: acknowledges the messages and publishes or schedules what it made due, in one round trip.
+    public func settle(_ result: CompletionResult, acknowledging ids: [String] = [], on keys: AgencyKeys? = nil) async throws {
+        try await publisher.settle(
+            acknowledging: ids, on: keys,
+            publish: result.dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) },
+            schedule: result.dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
     }
 
     /// Runs a transaction again when PostgreSQL aborted it for a deadlock or serialization conflict.

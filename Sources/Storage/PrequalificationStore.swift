@@ -28,7 +28,12 @@ public enum PrequalificationStore {
 
     public static func find(_ idNumber: ResidentID, on db: PostgresConnection) throws -> Prequalification? {
         guard let row = try db.query(Self.select, [idNumber.number]).first else { return nil }
-        return Prequalification(
+        return try prequalification(idNumber, from: row)
+    }
+
+    /// Reads a pre-qualification from a row holding its columns (as `find` selects them).
+    static func prequalification(_ idNumber: ResidentID, from row: PostgresRow) throws -> Prequalification {
+        Prequalification(
             idNumber: idNumber, name: try row.decode(String.self, "name"),
             category: RetirementCategory(rawValue: try row.decode(String.self, "category")) ?? .male,
             organisation: try row.decode(String.self, "organisation_id"), passed: try row.decode(Bool.self, "passed"),

@@ -11,6 +11,8 @@ public struct ClaimedTask: Sendable, Equatable {
     /// The attempt this claim made; the outcome applies only to it.
     public var attempt: Int
     public var retireeIDNumber: String
+    /// What the agency needs; nil when the case's pre-qualification is gone.
+    public var work: AgencyWork?
 }
 
 /// What to do in Redis once a transaction has committed.
@@ -19,36 +21,85 @@ public struct Dispatch: Sendable {
     public var publish: [(id: UUID, agency: Agency, attempt: Int)] = []
     /// Tasks to put in their agency's delayed set, due at a time.
     public var schedule: [(id: UUID, agency: Agency, attempt: Int, at: Date)] = []
-    /// The completed task's new status (set by `complete`).
-    public var status: TaskStatus?
+
+    public init() {}
+
+    public var isEmpty: Bool { publish.isEmpty && schedule.isEmpty }
+}
+
+/// The outcome of one claimed attempt, to be committed.
+public struct Completion: Sendable {
+    public var task: ClaimedTask
+    public var event: TaskEvent
+    /// A number in `0..<1` for the backoff's full jitter.
+    public var jitter: Double
+
+    public init(task: ClaimedTask, event: TaskEvent, jitter: Double) {
+        self.task = task
+        self.event = event
+        self.jitter = jitter
+    }
+}
+
+/// What committing a set of completions did.
+public struct CompletionResult: Sendable {
+    /// What became ready or was scheduled, for Redis.
+    public var dispatch = Dispatch()
+    /// The new status of each task whose outcome applied; a task missing here was stale (its
+    /// attempt is no longer the task's), or its transition was refused.
+    public var statuses: [UUID: TaskStatus] = [:]
 
     public init() {}
 }
 
 /// Claiming and completing tasks; every change goes through `TaskTransition` and writes an event.
+///
+/// Both take a batch: one transaction claims or completes many tasks, with the same checks per task
+/// as one at a time. A worker under load commits tens of outcomes with one WAL flush instead of one each.
 public enum TaskStore {
     /// Claims a task for one attempt, if its state and attempt still match the message.
     ///
     /// A duplicate or stale message finds nothing to claim and gets nil.
     public static func claim(_ id: UUID, attempt: Int, owner: String, lease: Duration, now: Date,
                              on db: PostgresConnection) throws -> ClaimedTask? {
-        try db.transaction { db in
-            guard let row = try db.query(Self.lockTask, [id]).first else { return nil }
-            let snapshot = try snapshot(row)
-            guard snapshot.attempt == attempt, snapshot.status.isClaimable,
-                  (snapshot.nextAttemptAt.map { $0 <= now } ?? true)
-            else { return nil }
-            let item = Item(rawValue: try row.decode(String.self, "item"))!
-            guard case .success(let outcome) = TaskTransition.apply(
-                .claim, to: snapshot, now: now, policy: ItemCatalogue.definition(of: item).retryPolicy, jitter: 0)
-            else { return nil }
-            let caseID = try row.decode(UUID.self, "case_id")
-            let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
-            try db.query(Self.markRunning, [id, outcome.attempt, owner, now.addingTimeInterval(seconds), now])
-            try record(caseID: caseID, taskID: id, item: item, at: now, from: snapshot.status, to: outcome.status,
-                       attempt: outcome.attempt, actor: "worker:\(owner)", detail: "claimed", on: db)
-            return ClaimedTask(id: id, caseID: caseID, item: item, agency: item.agency, attempt: outcome.attempt,
-                               retireeIDNumber: try row.decode(String.self, "retiree_id_number"))
+        try claim([(id, attempt)], owner: owner, lease: lease, now: now, on: db).first
+    }
+
+    /// Claims each task whose state and attempt still match its message, in one transaction, with a
+    /// lease until `now + lease`. Messages that find nothing to claim (duplicates, stale attempts,
+    /// tasks not due yet) are left out of the result.
+    public static func claim(_ messages: [(id: UUID, attempt: Int)], owner: String, lease: Duration, now: Date,
+                             on db: PostgresConnection) throws -> [ClaimedTask] {
+        guard !messages.isEmpty else { return [] }
+        var expected: [UUID: Set<Int>] = [:]
+        for message in messages { expected[message.id, default: []].insert(message.attempt) }
+        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        return try db.transaction { db in
+            var claimed: [ClaimedTask] = []
+            var events = CaseTasks.Columns()
+            for row in try db.query(Self.lockForClaim, [Array(expected.keys)]) {
+                let id = try row.decode(UUID.self, "id")
+                let snapshot = try snapshot(row)
+                guard expected[id]?.contains(snapshot.attempt) == true, snapshot.status.isClaimable,
+                      (snapshot.nextAttemptAt.map { $0 <= now } ?? true),
+                      let item = Item(rawValue: try row.decode(String.self, "item")),
+                      case .success(let outcome) = TaskTransition.apply(
+                          .claim, to: snapshot, now: now, policy: ItemCatalogue.definition(of: item).retryPolicy, jitter: 0)
+                else { continue }
+                let caseID = try row.decode(UUID.self, "case_id")
+                let idNumber = try row.decode(String.self, "retiree_id_number")
+                claimed.append(ClaimedTask(id: id, caseID: caseID, item: item, agency: item.agency,
+                                           attempt: outcome.attempt, retireeIDNumber: idNumber,
+                                           work: try work(for: id, item: item, idNumber: idNumber, row: row)))
+                events.append(caseID: caseID, taskID: id, item: item.rawValue, at: now, from: snapshot.status.rawValue,
+                              to: outcome.status.rawValue, attempt: outcome.attempt, actor: "worker:\(owner)",
+                              detail: "claimed")
+            }
+            guard !claimed.isEmpty else { return [] }
+            try db.query(Self.markRunning, [claimed.map(\.id), claimed.map(\.attempt), owner,
+                                            now.addingTimeInterval(seconds), now])
+            try events.insert(on: db)
+            return claimed
         }
     }
 
@@ -56,89 +107,39 @@ public enum TaskStore {
     /// status current — all in one transaction. Nil when the attempt is no longer the task's.
     public static func complete(_ task: ClaimedTask, with event: TaskEvent, now: Date, jitter: Double,
                                 calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay,
-                                actor: String, on db: PostgresConnection) throws -> Dispatch? {
-        try db.transaction { db in
-            // The case row first: completions of one case's tasks queue here instead of deadlocking
-            // on each other's task rows (see `lockCase`).
-            try db.query(Self.lockCase, [task.caseID])
-            guard let row = try db.query(Self.lockTask, [task.id]).first else { return nil }
-            let snapshot = try snapshot(row)
-            guard snapshot.status == .running, snapshot.attempt == task.attempt else { return nil }
-            var dispatch = Dispatch()
-            dispatch.status = try apply(event, to: task.id, item: task.item, caseID: task.caseID, snapshot: snapshot, now: now,
-                      jitter: jitter, calendar: calendar, paymentDay: paymentDay, actor: actor,
-                      dispatch: &dispatch, on: db)
-            try refreshCaseStatus(task.caseID, now: now, on: db)
-            return dispatch
-        }
+                                actor: String, on db: PostgresConnection) throws -> (dispatch: Dispatch, status: TaskStatus)? {
+        let result = try complete([Completion(task: task, event: event, jitter: jitter)], now: now, calendar: calendar,
+                                  paymentDay: paymentDay, actor: actor, on: db)
+        return result.statuses[task.id].map { (result.dispatch, $0) }
     }
 
-    /// Applies one event to one task row, then carries out its effects inside the same transaction.
-    @discardableResult
-    static func apply(_ event: TaskEvent, to id: UUID, item: Item, caseID: UUID, snapshot: TaskSnapshot, now: Date,
-                      jitter: Double, calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay, actor: String,
-                      dispatch: inout Dispatch, on db: PostgresConnection) throws -> TaskStatus {
-        let definition = ItemCatalogue.definition(of: item)
-        let outcome: TaskTransition.Outcome
-        switch TaskTransition.apply(event, to: snapshot, now: now, policy: definition.retryPolicy, jitter: jitter) {
-        case .success(let value): outcome = value
-        case .failure(let error):
-            throw PostgresError(.queryFailed, call: "transition", message: error.description)
-        }
-        let becameReady = outcome.status == .queued && snapshot.status != .queued
-        let dueBy: Date? = becameReady
-            ? calendar.dueBy(timeLimitWorkingDays: definition.timeLimitWorkingDays, from: now).value : nil
-        try db.query(Self.updateTask, [id, outcome.status.rawValue, outcome.attempt, outcome.task.transientFailures,
-                                       outcome.nextAttemptAt, outcome.task.lastError, becameReady ? now : nil as Date?,
-                                       dueBy, now])
-        var detail: String?
-        for effect in outcome.effects {
-            switch effect {
-            case .recordEvent(let text): detail = text
-            case .publish: dispatch.publish.append((id, item.agency, outcome.attempt))
-            case .schedule(let at): dispatch.schedule.append((id, item.agency, outcome.attempt, at))
-            case .releaseDependants, .cancelDependants: break
+    /// Records the outcomes of claimed attempts in one transaction: each applies only while its task
+    /// is still running that attempt; each releases what waited for it; every touched case's status
+    /// is kept current.
+    public static func complete(_ completions: [Completion], now: Date, calendar: WorkingDayCalendar,
+                                paymentDay: PensionPaymentDay, actor: String,
+                                on db: PostgresConnection) throws -> CompletionResult {
+        guard !completions.isEmpty else { return CompletionResult() }
+        return try db.transaction { db in
+            var state = try CaseTasks.lock(Array(Set(completions.map(\.task.caseID))), on: db)
+            var result = CompletionResult()
+            for completion in completions {
+                let task = completion.task
+                guard let current = state.task(task.id, in: task.caseID), current.snapshot.status == .running,
+                      current.snapshot.attempt == task.attempt
+                else { continue }
+                // A refused transition leaves that task running (its lease runs out and it is taken
+                // over) instead of failing every other outcome in the batch.
+                if let status = try? state.apply(completion.event, to: task.item, caseID: task.caseID, now: now,
+                                                 jitter: completion.jitter, calendar: calendar,
+                                                 paymentDay: paymentDay, actor: actor) {
+                    result.statuses[task.id] = status
+                }
             }
+            try state.flush(now: now, on: db)
+            result.dispatch = state.dispatch
+            return result
         }
-        try record(caseID: caseID, taskID: id, item: item, at: now, from: snapshot.status, to: outcome.status,
-                   attempt: outcome.attempt, actor: actor, detail: detail ?? event.name, on: db)
-        if outcome.effects.contains(.releaseDependants) {
-            try releaseDependants(of: item, caseID: caseID, now: now, calendar: calendar, paymentDay: paymentDay,
-                                  dispatch: &dispatch, on: db)
-        }
-        return outcome.status
-    }
-
-    private static func releaseDependants(of item: Item, caseID: UUID, now: Date, calendar: WorkingDayCalendar,
-                                          paymentDay: PensionPaymentDay, dispatch: inout Dispatch,
-                                          on db: PostgresConnection) throws {
-        let rows = try db.query(Self.caseTasksForUpdate, [caseID])
-        var statuses: [Item: TaskStatus] = [:]
-        var snapshots: [Item: (UUID, TaskSnapshot)] = [:]
-        for row in rows {
-            let other = Item(rawValue: try row.decode(String.self, "item"))!
-            let snap = try snapshot(row)
-            statuses[other] = snap.status
-            snapshots[other] = (try row.decode(UUID.self, "id"), snap)
-        }
-        let realNamePending = try rows.first.map {
-            try $0.decode(Bool.self, "real_name_required") && $0.decodeIfPresent(Date.self, "real_name_done_at") == nil
-        } ?? false
-        for released in ItemCatalogue.releasable(after: item, statuses: statuses) {
-            guard let (id, snap) = snapshots[released] else { continue }
-            let event = ItemCatalogue.definition(of: released)
-                .releaseEvent(realNameCheckPending: realNamePending, paymentDay: paymentDay, now: now)
-            try apply(event, to: id, item: released, caseID: caseID, snapshot: snap, now: now, jitter: 0,
-                      calendar: calendar, paymentDay: paymentDay, actor: "system", dispatch: &dispatch, on: db)
-        }
-    }
-
-    /// Derives the case status from its tasks and stores it when it changed.
-    static func refreshCaseStatus(_ caseID: UUID, now: Date, on db: PostgresConnection) throws {
-        let statuses = try db.query("SELECT status FROM tasks WHERE case_id = $1", [caseID], name: "caseTaskStatuses")
-            .map { TaskStatus(rawValue: try $0.decode(String.self, "status"))! }
-        try db.query("UPDATE cases SET status = $2, updated_at = $3 WHERE id = $1 AND status <> $2",
-                     [caseID, CaseStatus.derive(from: statuses).rawValue, now], name: "updateCaseStatus")
     }
 
     static func record(caseID: UUID, taskID: UUID, item: Item, at: Date, from: TaskStatus?, to: TaskStatus,
@@ -155,7 +156,7 @@ public enum TaskStore {
     }
 
     /// Takes over tasks whose worker stopped renewing its lease (crashed or hung): each goes back to
-    /// the queue (or to `retrying`/`dead` by its policy), one transaction per task.
+    /// the queue (or to `retrying`/`dead` by its policy), one transaction per case.
     public static func expireLeases(now: Date, limit: Int, calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay,
                                     on db: PostgresConnection) throws -> Dispatch {
         let expired = try db.query("""
@@ -163,51 +164,52 @@ public enum TaskStore {
             ORDER BY lease_expires_at LIMIT $2
             """, [now, limit], name: "expiredLeases").map { (try $0.decode(UUID.self, "id"), try $0.decode(UUID.self, "case_id")) }
         var dispatch = Dispatch()
-        for (id, caseID) in expired {
-            try db.transaction { db in
-                try db.query(Self.lockCase, [caseID])
-                guard let row = try db.query(Self.lockTask, [id]).first else { return }
-                let snapshot = try snapshot(row)
-                let leaseEnd = try db.query("SELECT lease_expires_at FROM tasks WHERE id = $1", [id], name: "leaseEnd")
-                    .first?.decodeIfPresent(Date.self, "lease_expires_at")
-                guard snapshot.status == .running, let leaseEnd, leaseEnd < now else { return }
-                let item = Item(rawValue: try row.decode(String.self, "item"))!
-                try apply(.leaseExpired, to: id, item: item, caseID: caseID, snapshot: snapshot, now: now,
-                          jitter: Double.random(in: 0..<1), calendar: calendar, paymentDay: paymentDay,
-                          actor: "system:lease", dispatch: &dispatch, on: db)
-                try refreshCaseStatus(caseID, now: now, on: db)
+        for (caseID, tasks) in Dictionary(grouping: expired, by: \.1) {
+            let done = try db.transaction { db in
+                var state = try CaseTasks.lock([caseID], on: db)
+                for (id, _) in tasks {
+                    guard let task = state.task(id, in: caseID), task.snapshot.status == .running,
+                          let leaseEnd = task.leaseExpiresAt, leaseEnd < now
+                    else { continue }
+                    try state.apply(.leaseExpired, to: task.item, caseID: caseID, now: now,
+                                    jitter: Double.random(in: 0..<1), calendar: calendar, paymentDay: paymentDay,
+                                    actor: "system:lease")
+                }
+                try state.flush(now: now, on: db)
+                return state.dispatch
             }
+            dispatch.publish += done.publish
+            dispatch.schedule += done.schedule
         }
         return dispatch
     }
 
-    /// NO KEY UPDATE: serialises the case's completions, yet does not block the key-share locks that
-    /// inserting an event (a foreign key to the case) takes, so a concurrent claim never deadlocks with it.
-    private static let lockCase = PreparedStatement(name: "lockCase", sql: "SELECT 1 FROM cases WHERE id = $1 FOR NO KEY UPDATE")
+    private static func work(for id: UUID, item: Item, idNumber: String, row: PostgresRow) throws -> AgencyWork? {
+        guard try row.decodeIfPresent(String.self, "name") != nil,
+              let resident = try? ResidentID(parsing: idNumber)
+        else { return nil }
+        return AgencyWork(idempotencyKey: id.uuidString.lowercased(), item: item,
+                          caseNo: try row.decode(String.self, "case_no"),
+                          retirementDate: try row.decode(LocalDate.self, "retirement_date"),
+                          prequalification: try PrequalificationStore.prequalification(resident, from: row))
+    }
 
-    private static let lockTask = PreparedStatement(name: "lockTask", sql: """
-        SELECT t.case_id, t.item, t.status, t.attempt, t.transient_failures, t.next_attempt_at, t.last_error,
-               c.retiree_id_number
-        FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.id = $1 FOR UPDATE OF t
+    /// The tasks of a batch with what their agency calls need, locked in id order (see `CaseTasks.lock`).
+    private static let lockForClaim = PreparedStatement(name: "lockForClaim", sql: """
+        SELECT t.id, t.case_id, t.item, t.status, t.attempt, t.transient_failures, t.next_attempt_at, t.last_error,
+               c.retiree_id_number, c.case_no, c.retirement_date,
+               p.name, p.category, p.organisation_id, p.passed, p.contribution_months, p.deemed_months,
+               p.medical_contribution_months, p.fund_centre, p.fund_account_frozen, p.household_registered,
+               p.only_child_parent
+        FROM tasks t JOIN cases c ON c.id = t.case_id
+            LEFT JOIN prequalifications p ON p.id_number = c.retiree_id_number
+        WHERE t.id = ANY($1) ORDER BY t.id FOR UPDATE OF t
         """)
 
-    private static let markRunning = PreparedStatement(name: "markRunning", sql: """
-        UPDATE tasks SET status = 'running', attempt = $2, lease_owner = $3, lease_expires_at = $4,
+    private static let markRunning = PreparedStatement(name: "markRunningBatch", sql: """
+        UPDATE tasks t SET status = 'running', attempt = u.attempt, lease_owner = $3, lease_expires_at = $4,
             next_attempt_at = NULL, updated_at = $5
-        WHERE id = $1
-        """)
-
-    private static let updateTask = PreparedStatement(name: "updateTask", sql: """
-        UPDATE tasks SET status = $2, attempt = $3, transient_failures = $4, next_attempt_at = $5, last_error = $6,
-            ready_at = COALESCE($7, ready_at), due_by = COALESCE($8, due_by), lease_owner = NULL,
-            lease_expires_at = NULL, updated_at = $9
-        WHERE id = $1
-        """)
-
-    private static let caseTasksForUpdate = PreparedStatement(name: "caseTasksForUpdate", sql: """
-        SELECT t.id, t.item, t.status, t.attempt, t.transient_failures, t.next_attempt_at, t.last_error,
-               c.real_name_required, c.real_name_done_at
-        FROM tasks t JOIN cases c ON c.id = t.case_id WHERE t.case_id = $1 ORDER BY t.item FOR UPDATE OF t
+        FROM unnest($1::uuid[], $2::int8[]) AS u(id, attempt) WHERE t.id = u.id
         """)
 
     private static let insertEvent = PreparedStatement(name: "insertTaskEvent", sql: """
@@ -216,24 +218,8 @@ public enum TaskStore {
         """)
 }
 
-extension TaskStore {
-    /// What the agency needs for a claimed task: the case and the pre-qualification it was filed on.
-    public static func agencyRequest(for task: ClaimedTask, on db: PostgresConnection) throws -> AgencyWork {
-        guard let row = try db.query("SELECT case_no, retirement_date FROM cases WHERE id = $1", [task.caseID],
-                                     name: "caseForTask").first,
-              let prequalification = try PrequalificationStore.find(try ResidentID(parsing: task.retireeIDNumber), on: db)
-        else {
-            throw PostgresError(.queryFailed, call: "agencyRequest", message: "the task's case or pre-qualification is gone")
-        }
-        return AgencyWork(idempotencyKey: task.id.uuidString.lowercased(), item: task.item,
-                          caseNo: try row.decode(String.self, "case_no"),
-                          retirementDate: try row.decode(LocalDate.self, "retirement_date"),
-                          prequalification: prequalification)
-    }
-}
-
 /// The data of one piece of agency work, as storage knows it.
-public struct AgencyWork: Sendable {
+public struct AgencyWork: Sendable, Equatable {
     public var idempotencyKey: String
     public var item: Item
     public var caseNo: String

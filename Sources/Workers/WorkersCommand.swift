@@ -29,8 +29,16 @@ extension WorkersCommand {
         @Option(help: "Comma-separated agencies to consume: hr,social,medical,fund (env WORKER_AGENCIES).")
         var agencies: String?
 
-        @Option(help: "Concurrent tasks per agency (env WORKER_CONCURRENCY, default 8).")
+        @Option(help: "Concurrent tasks per agency (env WORKER_CONCURRENCY, default 32).")
         var concurrency: Int?
+
+        @Option(name: .customLong("batch-size"),
+                help: "Most messages one read takes, claimed and completed in one transaction each (env WORKER_BATCH_SIZE, default 16).")
+        var batchSize: Int?
+
+        @Option(name: .customLong("shutdown-grace"),
+                help: "Seconds running tasks get to finish after SIGTERM before they are released (env WORKER_SHUTDOWN_GRACE, default 10).")
+        var shutdownGrace: Int?
 
         @Option(name: .customLong("metrics-port"), help: "Port of the worker's /healthz (env METRICS_PORT, default 9090).")
         var metricsPort: Int?
@@ -48,8 +56,12 @@ extension WorkersCommand {
             guard !agencyList.isEmpty, agencyList.allSatisfy(Self.knownAgencies.contains) else {
                 throw ValidationError("--agencies takes a comma-separated list of hr, social, medical, fund")
             }
-            let slots = try concurrency ?? Environment.integer("WORKER_CONCURRENCY") ?? 8
+            let slots = try concurrency ?? Environment.integer("WORKER_CONCURRENCY") ?? 32
             guard slots > 0 else { throw ValidationError("--concurrency must be at least 1") }
+            let batch = try batchSize ?? Environment.integer("WORKER_BATCH_SIZE") ?? 16
+            guard batch > 0 else { throw ValidationError("--batch-size must be at least 1") }
+            let grace = try shutdownGrace ?? Environment.integer("WORKER_SHUTDOWN_GRACE") ?? 10
+            guard grace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
 
             let paymentDayNumber = try Environment.integer("PENSION_PAYMENT_DAY") ?? 15
             guard let paymentDay = PensionPaymentDay(dayOfMonth: paymentDayNumber) else {
@@ -75,9 +87,8 @@ extension WorkersCommand {
                                        slotsInUse: current.count, slots: slots * agencyList.count,
                                        currentTasks: current, startedAt: startedAt, beatAt: Date())
             }
-            // Every slot blocks on its stream, so blocking reads get connections (and threads) of their own.
-            let streams = RedisClient(endpoint: try RedisEndpoint(url: connection.redisURL),
-                                      size: agencyList.count * slots + 1)
+            // Each agency's fetcher blocks on its stream, so blocking reads get connections (and threads) of their own.
+            let streams = RedisClient(endpoint: try RedisEndpoint(url: connection.redisURL), size: agencyList.count)
             let publisher = TaskPublisher(redis: infrastructure.redis, prefix: infrastructure.keyPrefix)
             let calendar = try WorkingDayCalendar.bundled()
             let runner = TaskRunner(
@@ -89,7 +100,8 @@ extension WorkersCommand {
                                        paymentDay: paymentDay, logger: logger)
             let consumers: [ServiceGroupConfiguration.ServiceConfiguration] = agencyList.map { agency in
                 .init(service: AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
-                                              runner: runner, consumerName: workerID, slots: slots, logger: logger,
+                                              runner: runner, consumerName: workerID, slots: slots, batchSize: batch,
+                                              shutdownGrace: .seconds(grace), logger: logger,
                                               inFlight: inFlight))
             }
             let promoter = DelayedPromoter(redis: infrastructure.redis,
