@@ -29,11 +29,14 @@ public struct AgencyConsumer: Service {
     public let shutdownGrace: Duration
     public let logger: Logger
     public let inFlight: InFlightTasks?
+    public let metrics: WorkerMetrics
 
     /// - Parameter redis: connections for the blocking reads; one is held while the fetcher blocks.
     public init(redis: RedisClient, keys: AgencyKeys, runner: TaskRunner, consumerName: String, slots: Int,
                 batchSize: Int = 16, block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60),
-                shutdownGrace: Duration = .seconds(10), logger: Logger, inFlight: InFlightTasks? = nil) {
+                shutdownGrace: Duration = .seconds(10), logger: Logger, inFlight: InFlightTasks? = nil,
+                metrics: WorkerMetrics = WorkerMetrics()) {
+        self.metrics = metrics
         self.redis = redis
         self.keys = keys
         self.runner = runner
@@ -129,30 +132,50 @@ public struct AgencyConsumer: Service {
                 logger.error("malformed message dropped", metadata: ["agency": "\(keys.agency)", "id": "\(message.id)"])
             }
         }
+        let started = ContinuousClock.now
         guard let claimed = await retrying("claim", { try await runner.claim(wanted) }) else { return }
+        let agency = keys.agency
+        let claimedAt = Date()
+        let messageOf = Dictionary(zip(wanted.map(\.id), messages.map(\.id)), uniquingKeysWith: { first, _ in first })
+        for task in claimed {
+            if let id = messageOf[task.id] { metrics.queueWait(agency, messageID: id, claimedAt: claimedAt) }
+        }
+        metrics.stale(agency, messages.count - claimed.count)
         let taskIDs = claimed.map { $0.id.uuidString.lowercased() }
         taskIDs.forEach { inFlight?.begin($0) }
-        defer { taskIDs.forEach { inFlight?.end($0) } }
+        let inFlightMeter = metrics.inFlight(agency)
+        inFlightMeter.increment(by: Double(claimed.count))
+        defer {
+            taskIDs.forEach { inFlight?.end($0) }
+            inFlightMeter.decrement(by: Double(claimed.count))
+        }
 
         var result = CompletionResult()
         if !claimed.isEmpty {
             if let completions = await retrying("agency call", { try await runner.perform(claimed) }) {
-                let commit = { try await runner.complete(completions) }
-                guard let done = Task.isCancelled ? await once("complete", commit) : await retrying("complete", commit)
-                else { return }
+                let commit = { @Sendable in try await runner.complete(completions) }
+                var committed = await retrying("complete", commit)
+                if committed == nil { committed = await once("complete", commit) }
+                guard let done = committed else { return }
                 result = done
+                let elapsed = ContinuousClock.now - started
+                for task in claimed {
+                    guard let status = done.statuses[task.id] else { continue }
+                    metrics.outcome(task.item, status)
+                    metrics.processing(agency, elapsed)
+                }
             } else {
                 // Stopping, and the grace period is over: give the tasks back for another worker.
                 guard let released = await once("release", { try await runner.release(claimed) }) else { return }
                 result = released
-                logger.notice("tasks released at shutdown", metadata: ["agency": "\(keys.agency)", "tasks": "\(claimed.count)"])
+                metrics.released(agency, released.statuses.count)
+                logger.notice("tasks released at shutdown", metadata: ["agency": "\(agency)", "tasks": "\(released.statuses.count)"])
             }
         }
-        let ids = messages.map(\.id)
-        if Task.isCancelled {
-            _ = await once("acknowledge") { try await runner.settle(result, acknowledging: ids, on: keys) }
-        } else {
-            _ = await retrying("acknowledge") { try await runner.settle(result, acknowledging: ids, on: keys) }
+        let (ids, keys, settled) = (messages.map(\.id), keys, result)
+        let settle = { @Sendable in try await runner.settle(settled, acknowledging: ids, on: keys) }
+        if await retrying("acknowledge", settle) == nil {
+            _ = await once("acknowledge", settle)
         }
     }
 
@@ -163,6 +186,7 @@ public struct AgencyConsumer: Service {
             do {
                 return try await body()
             } catch {
+                if Task.isCancelled { return nil }
                 logger.warning("\(step) failed; retrying", metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
                 do { try await Task.sleep(for: delay) } catch { return nil }
                 delay = min(delay * 2, .seconds(2))
@@ -171,10 +195,11 @@ public struct AgencyConsumer: Service {
         return nil
     }
 
-    /// Runs a step once, even while cancelled; nil if it failed.
-    private func once<T>(_ step: String, _ body: () async throws -> T) async -> T? {
+    /// Runs a step once even though the consumer is cancelled (finishing what it holds): in a task of
+    /// its own, which does not inherit the cancellation. Nil if it failed.
+    private func once<T: Sendable>(_ step: String, _ body: @escaping @Sendable () async throws -> T) async -> T? {
         do {
-            return try await body()
+            return try await Task { try await body() }.value
         } catch {
             logger.warning("\(step) failed", metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
             return nil
@@ -215,7 +240,7 @@ public struct DelayedPromoter: Service {
             } catch {
                 logger.warning("delayed tasks not promoted; retrying", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 }

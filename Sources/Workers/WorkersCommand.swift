@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import Agencies
 import Model
 import Queue
@@ -40,7 +42,14 @@ extension WorkersCommand {
                 help: "Seconds running tasks get to finish after SIGTERM before they are released (env WORKER_SHUTDOWN_GRACE, default 10).")
         var shutdownGrace: Int?
 
-        @Option(name: .customLong("metrics-port"), help: "Port of the worker's /healthz (env METRICS_PORT, default 9090).")
+        @Option(help: "Seconds a claim holds a task before another worker may take it over (env WORKER_LEASE, default 60).")
+        var lease: Int?
+
+        @Option(name: .customLong("visibility-timeout"),
+                help: "Seconds a message may stay unacknowledged with a consumer before another reclaims it (env WORKER_VISIBILITY_TIMEOUT, default 60).")
+        var visibilityTimeout: Int?
+
+        @Option(name: .customLong("metrics-port"), help: "Port of the worker's /metrics and /healthz (env METRICS_PORT, default 9090).")
         var metricsPort: Int?
 
         @Option(name: .customLong("metrics-host"), help: "Address of that endpoint (env METRICS_HOST, default 127.0.0.1).")
@@ -50,6 +59,8 @@ extension WorkersCommand {
 
         func run() async throws {
             LoggingSetup.bootstrap(level: try connection.logLevel)
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let logger = Logger(label: "workers")
             let agencyList = (agencies ?? Environment.value("WORKER_AGENCIES") ?? Self.knownAgencies.joined(separator: ","))
                 .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -60,6 +71,15 @@ extension WorkersCommand {
             guard slots > 0 else { throw ValidationError("--concurrency must be at least 1") }
             let batch = try batchSize ?? Environment.integer("WORKER_BATCH_SIZE") ?? 16
             guard batch > 0 else { throw ValidationError("--batch-size must be at least 1") }
+            let leaseSeconds = try lease ?? Environment.integer("WORKER_LEASE") ?? 60
+            guard leaseSeconds > 0 else { throw ValidationError("--lease must be at least 1 second") }
+            let visibility = try visibilityTimeout ?? Environment.integer("WORKER_VISIBILITY_TIMEOUT") ?? 60
+            guard visibility > 0 else { throw ValidationError("--visibility-timeout must be at least 1 second") }
+            let latency = try Environment.integer("SIMULATOR_LATENCY_MS") ?? 0
+            let failureRate = Double(Environment.value("SIMULATOR_FAILURE_RATE") ?? "0") ?? -1
+            guard latency >= 0, (0...1).contains(failureRate) else {
+                throw ValidationError("SIMULATOR_LATENCY_MS must be 0 or more and SIMULATOR_FAILURE_RATE between 0 and 1")
+            }
             let grace = try shutdownGrace ?? Environment.integer("WORKER_SHUTDOWN_GRACE") ?? 10
             guard grace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
 
@@ -93,23 +113,28 @@ extension WorkersCommand {
             let calendar = try WorkingDayCalendar.bundled()
             let runner = TaskRunner(
                 postgres: infrastructure.postgres, publisher: publisher,
-                agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres)),
-                calendar: calendar, paymentDay: paymentDay, owner: workerID, logger: logger)
+                agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres),
+                                            transientFailureRate: failureRate, latency: .milliseconds(latency)),
+                calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger)
             let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher, logger: logger)
             let sweeper = LeaseSweeper(postgres: infrastructure.postgres, publisher: publisher, calendar: calendar,
                                        paymentDay: paymentDay, logger: logger)
-            let consumers: [ServiceGroupConfiguration.ServiceConfiguration] = agencyList.map { agency in
-                .init(service: AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
+            let consumers = ConsumerGroup(agencyList.map { agency in
+                AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
                                               runner: runner, consumerName: workerID, slots: slots, batchSize: batch,
-                                              shutdownGrace: .seconds(grace), logger: logger,
-                                              inFlight: inFlight))
-            }
+                                              visibilityTimeout: .seconds(visibility), shutdownGrace: .seconds(grace), logger: logger,
+                                              inFlight: inFlight)
+            })
             let promoter = DelayedPromoter(redis: infrastructure.redis,
                                            keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
                                            logger: logger)
             logger.info("worker started", metadata: ["workerID": "\(workerID)", "agencies": "\(agencyList)"])
             let router = Router()
             router.get("/healthz") { _, _ in "ok" }
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            }
             let health = Application(
                 router: router,
                 configuration: .init(address: .hostname(metricsHost ?? Environment.value("METRICS_HOST") ?? "127.0.0.1",
@@ -117,7 +142,7 @@ extension WorkersCommand {
                                      serverName: "workers"),
                 logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler)] + consumers,
+                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: consumers)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()

@@ -26,9 +26,12 @@ struct EngineTests {
         let logger: Logger
     }
 
+    /// `clock` is what the runner and simulator see; the filing rules always see `now`.
     func setup(agencies: (any AgencyGateway)? = nil, medicalMonths: Int = 300,
-               redisURL: String = TestEnvironment.redisURL) async throws -> Setup {
-        let h = try await APIHarness(now: Self.now, redisURL: redisURL)
+               redisURL: String = TestEnvironment.redisURL, databaseURL: String = TestEnvironment.databaseURL,
+               lease: Duration = .seconds(30), latency: Duration = .zero,
+               clock: @escaping @Sendable () -> Date = { EngineTests.now }) async throws -> Setup {
+        let h = try await APIHarness(now: Self.now, redisURL: redisURL, databaseURL: databaseURL)
         let token = try await h.token(.agent, organisation: "acme")
         let caller = try #require(try await h.infrastructure.postgres.withConnection { try TokenStore.authenticate(token, on: $0) })
         let record = Prequalification(
@@ -42,9 +45,9 @@ struct EngineTests {
         let runner = TaskRunner(
             postgres: h.infrastructure.postgres, publisher: publisher,
             agencies: agencies ?? SimulatedAgencies(ledger: PostgresEffectLedger(postgres: h.infrastructure.postgres),
-                                                    now: { Self.now }),
+                                                    latency: latency, now: clock),
             calendar: try WorkingDayCalendar.bundled(), paymentDay: PensionPaymentDay(dayOfMonth: 15)!,
-            owner: "test-worker", lease: .seconds(30), logger: logger, now: { Self.now })
+            owner: "test-worker", lease: lease, logger: logger, now: clock)
         return Setup(h: h, caller: caller, runner: runner, publisher: publisher, logger: logger)
     }
 
@@ -76,7 +79,8 @@ struct EngineTests {
     }
 
     /// Runs consumers for every agency until `done` holds or the deadline passes; then stops them.
-    func drain(_ s: Setup, redisURL: String = TestEnvironment.redisURL,
+    func drain(_ s: Setup, redisURL: String = TestEnvironment.redisURL, visibility: Duration = .seconds(60),
+               metrics: WorkerMetrics = WorkerMetrics(), timeout: Duration = .seconds(20),
                alongside: [any Service] = [], during: (@Sendable () async throws -> Void)? = nil,
                until done: @escaping @Sendable () async throws -> Bool) async throws -> Bool {
         let streams = RedisClient(endpoint: try RedisEndpoint(url: redisURL), size: 9)
@@ -90,10 +94,11 @@ struct EngineTests {
             for agency in Agency.allCases {
                 let consumer = AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency.rawValue, prefix: s.h.keyPrefix),
                                               runner: s.runner, consumerName: "c-\(agency)", slots: 2,
-                                              block: .milliseconds(100), logger: s.logger)
+                                              block: .milliseconds(100), visibilityTimeout: visibility,
+                                              logger: s.logger, metrics: metrics)
                 group.addTask { try await consumer.run(); return false }
             }
-            group.addTask { try await waitUntil(timeout: .seconds(20), done) }
+            group.addTask { try await waitUntil(timeout: timeout, done) }
             var finished = false
             while let next = try await group.next() {
                 // Services and the disruption end without deciding; the condition decides.
