@@ -15,9 +15,13 @@ public struct SimulatedAgencies: AgencyGateway {
     public let transientFailureRate: Double
     public let medicalMonthsMen: Int
     public let medicalMonthsWomen: Int
+    /// How long each call takes (calls in one batch overlap, as concurrent calls would).
+    public let latency: Duration
 
     public init(ledger: (any EffectLedger)? = nil, transientFailureRate: Double = 0, medicalMonthsMen: Int = 300,
-                medicalMonthsWomen: Int = 240, now: @escaping @Sendable () -> Date = { Date() }) {
+                medicalMonthsWomen: Int = 240, latency: Duration = .zero,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.latency = latency
         self.ledger = ledger
         self.transientFailureRate = transientFailureRate
         self.medicalMonthsMen = medicalMonthsMen
@@ -32,6 +36,14 @@ public struct SimulatedAgencies: AgencyGateway {
     /// Decides every request by the rules, then records the effects of those that succeed with one
     /// ledger call.
     public func perform(batch requests: [AgencyRequest]) async -> [Result<AgencyOutcome, any Error>] {
+        if latency > .zero {
+            do {
+                try await Task.sleep(for: latency)
+            } catch {
+                // Cancelled mid-call: nothing was done.
+                return requests.map { _ in .failure(error) }
+            }
+        }
         var results: [Result<AgencyOutcome, any Error>?] = []
         var effects: [(idempotencyKey: String, item: Item)] = []
         var seen: Set<String> = []

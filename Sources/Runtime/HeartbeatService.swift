@@ -42,7 +42,7 @@ public struct HeartbeatService: Service {
                 if healthy { logger.warning("heartbeat not written", metadata: ["error": "\(error)"]) }
                 healthy = false
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
         // Leave no ghost behind on a clean stop.
         let key = WorkerHeartbeat.key(prefix: prefix, workerID: snapshot().workerID)

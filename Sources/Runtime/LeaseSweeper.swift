@@ -50,7 +50,7 @@ public struct LeaseSweeper: Service {
             } catch {
                 logger.warning("lease sweep failed; retrying", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 }

@@ -45,7 +45,7 @@ public struct Reconciler: Service {
             } catch {
                 logger.warning("reconciliation failed; retrying", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 }

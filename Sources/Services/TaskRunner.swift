@@ -67,6 +67,7 @@ public struct TaskRunner: Sendable {
     /// Calls the agencies for claimed tasks; one completion per task, in order. A fault of the
     /// agency becomes a transient failure; losing PostgreSQL (the simulator's ledger) throws, since
     /// whether the effect was recorded is unknown — the call is repeated with the same idempotency key.
+    /// A call cut short by cancellation (the worker is stopping) throws `CancellationError`.
     public func perform(_ tasks: [ClaimedTask]) async throws -> [Completion] {
         let requests = tasks.compactMap { task in
             task.work.map { AgencyRequest(idempotencyKey: $0.idempotencyKey, item: $0.item, caseNo: $0.caseNo,
@@ -82,6 +83,7 @@ public struct TaskRunner: Sendable {
                 case .success(.succeeded): event = .succeeded
                 case .success(.conditionNotMet(let reason)): event = .conditionNotMet(reason: reason)
                 case .failure(let error as PostgresError) where error.isConnectionError: throw error
+                case .failure(let error as CancellationError): throw error
                 case .failure(let error): event = .transientFailure(reason: Self.reason(error))
                 }
             }

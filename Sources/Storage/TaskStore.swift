@@ -142,6 +142,30 @@ public enum TaskStore {
         }
     }
 
+    /// Applies a person's or the clock's event to one task (a retrigger, an abandon, a real-name
+    /// confirmation, a deadline) in one transaction, with what it releases and the case status.
+    /// Nil when there is no such task; a transition the task's state does not allow throws
+    /// `TransitionError` and changes nothing.
+    public static func act(_ event: TaskEvent, on taskID: UUID, actor: String, now: Date, calendar: WorkingDayCalendar,
+                           paymentDay: PensionPaymentDay, on db: PostgresConnection) throws -> (dispatch: Dispatch, status: TaskStatus)? {
+        try db.transaction { db in
+            guard let caseID = try db.query("SELECT case_id FROM tasks WHERE id = $1", [taskID], name: "taskCase")
+                .first?.decode(UUID.self, "case_id")
+            else { return nil }
+            var state = try CaseTasks.lock([caseID], on: db)
+            guard let task = state.task(taskID, in: caseID) else { return nil }
+            let policy = ItemCatalogue.definition(of: task.item).retryPolicy
+            if case .failure(let refusal) = TaskTransition.apply(event, to: task.snapshot, now: now, policy: policy,
+                                                                 jitter: 0) {
+                throw refusal
+            }
+            let status = try state.apply(event, to: task.item, caseID: caseID, now: now, jitter: Double.random(in: 0..<1),
+                                         calendar: calendar, paymentDay: paymentDay, actor: actor)
+            try state.flush(now: now, on: db)
+            return (state.dispatch, status)
+        }
+    }
+
     static func record(caseID: UUID, taskID: UUID, item: Item, at: Date, from: TaskStatus?, to: TaskStatus,
                        attempt: Int, actor: String, detail: String?, on db: PostgresConnection) throws {
         try db.query(Self.insertEvent, [caseID, taskID, item.rawValue, at, from?.rawValue, to.rawValue, attempt, actor, detail])

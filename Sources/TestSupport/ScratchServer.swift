@@ -51,7 +51,7 @@ public func freeLoopbackPort() throws -> Int {
 
 public struct ScratchError: Error, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// A Redis server of one test's own, on a free loopback port, that the test may stop and restart.

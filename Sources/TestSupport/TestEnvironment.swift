@@ -27,9 +27,10 @@ public final class TestSchema: Sendable {
     public let name: String
     public let url: String
 
-    public init(_ stem: String = "t") throws {
+    /// Creates the schema on the test command's server, or on the server at `url` (a scratch one).
+    public init(_ stem: String = "t", url: String = TestEnvironment.databaseURL) throws {
         name = TestEnvironment.uniqueName(stem)
-        url = TestEnvironment.databaseURL
+        self.url = url
         let admin = try PostgresConnection(url: url)
         try admin.execute(script: "CREATE SCHEMA \(try admin.quoteIdentifier(name))", name: "createSchema")
     }

@@ -17,10 +17,11 @@ final class APIHarness: Sendable {
     let app: Application<RouterResponder<BasicRequestContext>>
 
     /// `now` is the clock the filing rules see (default 2025-11-30 10:00 Beijing time).
-    init(now: Date = Date(timeIntervalSince1970: 1_764_468_000), redisURL: String = TestEnvironment.redisURL) async throws {
-        schema = try TestSchema("api")
+    init(now: Date = Date(timeIntervalSince1970: 1_764_468_000), redisURL: String = TestEnvironment.redisURL,
+         databaseURL: String = TestEnvironment.databaseURL) async throws {
+        schema = try TestSchema("api", url: databaseURL)
         keyPrefix = TestEnvironment.uniqueName("api")
-        infrastructure = try Infrastructure(databaseURL: TestEnvironment.databaseURL, redisURL: redisURL,
+        infrastructure = try Infrastructure(databaseURL: databaseURL, redisURL: redisURL,
                                             keyPrefix: keyPrefix, databaseSchema: schema.name, postgresPoolSize: 4,
                                             redisPoolSize: 2, applicationName: "api-test")
         var logger = Logger(label: "api-test")
