@@ -72,10 +72,11 @@ public final class PostgresConnection {
     public func query(_ sql: String, _ parameters: [any PostgresEncodable] = [],
                       name: String? = nil) throws -> PostgresRows {
         let call = name ?? Self.label(sql)
-        try Self.refuseNUL(parameters, call: call)
+        let texts = try Self.texts(parameters, call: call)
         try ensureConnected(call: call)
-        let result = Self.withParameters(parameters) { count, types, values in
-            PQexecParams(connection, sql, count, types, values, nil, nil, 0)
+        let types = parameters.map { type(of: $0).postgresType.rawValue }
+        let result = Self.withValues(texts) { count, values in
+            types.withUnsafeBufferPointer { PQexecParams(connection, sql, count, $0.baseAddress, values, nil, nil, 0) }
         }
         return try consume(result, call: call)
     }
@@ -83,7 +84,7 @@ public final class PostgresConnection {
     /// Runs a prepared statement, preparing it on this connection the first time.
     @discardableResult
     public func query(_ statement: PreparedStatement, _ parameters: [any PostgresEncodable] = []) throws -> PostgresRows {
-        try Self.refuseNUL(parameters, call: statement.name)
+        let texts = try Self.texts(parameters, call: statement.name)
         try ensureConnected(call: statement.name)
         if !prepared.contains(statement.name) {
             let types = parameters.map { type(of: $0).postgresType.rawValue }
@@ -91,7 +92,7 @@ public final class PostgresConnection {
             _ = try consume(result, call: statement.name)
             prepared.insert(statement.name)
         }
-        let result = Self.withParameters(parameters) { count, _, values in
+        let result = Self.withValues(texts) { count, values in
             PQexecPrepared(connection, statement.name, count, values, nil, nil, 0)
         }
         return try consume(result, call: statement.name)
@@ -176,11 +177,15 @@ public final class PostgresConnection {
 
     /// libpq takes text parameters as C strings, which would silently end at a NUL; PostgreSQL text
     /// cannot hold one anyway. Refuse rather than store a cut value.
-    private static func refuseNUL(_ parameters: [any PostgresEncodable], call: String) throws {
-        for parameter in parameters where parameter.postgresText?.utf8.contains(0) == true {
+    /// The parameters' text forms, computed once. A NUL inside one is refused: libpq would silently
+    /// cut the value there.
+    private static func texts(_ parameters: [any PostgresEncodable], call: String) throws -> [String?] {
+        let texts = parameters.map { $0.postgresText }
+        for text in texts where text?.utf8.contains(0) == true {
             throw PostgresError(.queryFailed, call: call, message: "a text parameter contains a NUL character",
                                 sqlState: "22021")
         }
+        return texts
     }
 
     private static func rows(_ result: OpaquePointer) -> PostgresRows {
@@ -210,20 +215,13 @@ public final class PostgresConnection {
         return PostgresRows(columns: names, rows: rows, affectedRows: affected)
     }
 
-    private static func withParameters<R>(
-        _ parameters: [any PostgresEncodable],
-        _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?) -> R
+    private static func withValues<R>(
+        _ texts: [String?], _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?) -> R
     ) -> R {
-        let types = parameters.map { type(of: $0).postgresType.rawValue }
-        let texts = parameters.map { $0.postgresText }
         let cStrings: [UnsafeMutablePointer<CChar>?] = texts.map { $0.map { strdup($0) } ?? nil }
         defer { cStrings.forEach { free($0) } }
         let pointers = cStrings.map { UnsafePointer($0) }
-        return types.withUnsafeBufferPointer { typeBuffer in
-            pointers.withUnsafeBufferPointer { valueBuffer in
-                body(Int32(parameters.count), typeBuffer.baseAddress, valueBuffer.baseAddress)
-            }
-        }
+        return pointers.withUnsafeBufferPointer { body(Int32(texts.count), $0.baseAddress) }
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {

@@ -37,8 +37,25 @@ extension Date: PostgresEncodable, PostgresDecodable {
         let (days, dayMicros) = micros.floorDivided(by: 86_400_000_000)
         let civil = CivilDay(daysSinceEpoch: Int(days))
         let seconds = dayMicros / 1_000_000
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", civil.year, civil.month, civil.day,
-                      Int(seconds / 3600), Int(seconds / 60 % 60), Int(seconds % 60), Int(dayMicros % 1_000_000))
+        // By hand rather than String(format:), which is slow and this runs for every bound timestamp.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(30)
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            for _ in 0..<width {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(civil.year, 4); bytes.append(UInt8(ascii: "-")); digits(civil.month, 2); bytes.append(UInt8(ascii: "-"))
+        digits(civil.day, 2); bytes.append(UInt8(ascii: " ")); digits(Int(seconds / 3600), 2)
+        bytes.append(UInt8(ascii: ":")); digits(Int(seconds / 60 % 60), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(seconds % 60), 2); bytes.append(UInt8(ascii: ".")); digits(Int(dayMicros % 1_000_000), 6)
+        bytes.append(contentsOf: "+00".utf8)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads `YYYY-MM-DD HH:MM:SS[.ffffff](+|-)HH[:MM]` as PostgreSQL prints timestamptz in ISO style.
