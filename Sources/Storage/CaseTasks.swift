@@ -25,12 +25,15 @@ struct CaseTasks {
     private(set) var dispatch = Dispatch()
     private var touched: Set<UUID> = []
 
-    /// Locks the cases (NO KEY UPDATE, in id order) and then all their tasks (in id order).
+    /// Locks the cases (NO KEY UPDATE, in id order) and reads all their tasks.
     ///
-    /// Every path that locks several tasks takes them in id order, and only completions lock case
-    /// rows, so claims and completions never wait on each other in a cycle. NO KEY UPDATE serialises
-    /// a case's completions yet does not block the key-share locks that inserting an event (a foreign
-    /// key to the case) takes.
+    /// Every change of a task's state takes its case's lock first — except a claim, which only turns
+    /// a claimable task into a running one. So under the case lock the tasks are read without row
+    /// locks (eight per case would each write a WAL record), and the final UPDATE checks that every
+    /// task it changes still has the state it was read in; if a claim slipped in, the transaction
+    /// fails as a serialization conflict and is run again. A claim changes nothing the case status
+    /// depends on. NO KEY UPDATE serialises a case's completions yet does not block the key-share
+    /// locks that inserting an event (a foreign key to the case) takes.
     static func lock(_ caseIDs: [UUID], on db: PostgresConnection) throws -> CaseTasks {
         var cases: [UUID: Case] = [:]
         for row in try db.query(Self.lockCases, [caseIDs]) {
@@ -88,7 +91,7 @@ struct CaseTasks {
             ? calendar.dueBy(timeLimitWorkingDays: definition.timeLimitWorkingDays, from: now).value : nil
         cases[caseID]?.tasks[item]?.snapshot = outcome.task
         cases[caseID]?.tasks[item]?.leaseExpiresAt = nil
-        writes.update(task.id, to: outcome.task, readyAt: becameReady ? now : nil, dueBy: dueBy)
+        writes.update(task.id, from: task.snapshot, to: outcome.task, readyAt: becameReady ? now : nil, dueBy: dueBy)
 
         var detail: String?
         for effect in outcome.effects {
@@ -137,7 +140,7 @@ struct CaseTasks {
 
     private static let lockTasks = PreparedStatement(name: "lockCaseTasks", sql: """
         SELECT id, case_id, item, status, attempt, transient_failures, next_attempt_at, last_error, lease_expires_at
-        FROM tasks WHERE case_id = ANY($1) ORDER BY id FOR UPDATE
+        FROM tasks WHERE case_id = ANY($1)
         """)
 }
 
@@ -145,6 +148,8 @@ extension CaseTasks {
     /// Row changes collected in memory and written with one statement per table.
     struct Writes {
         private struct Update {
+            /// The state the task was read in; the UPDATE applies only if it still holds.
+            var from: TaskSnapshot
             var snapshot: TaskSnapshot
             var readyAt: Date?
             var dueBy: Date?
@@ -157,11 +162,12 @@ extension CaseTasks {
 
         var isEmpty: Bool { updates.isEmpty && events.count == 0 && caseStatuses.isEmpty }
 
-        mutating func update(_ id: UUID, to snapshot: TaskSnapshot, readyAt: Date?, dueBy: Date?) {
+        mutating func update(_ id: UUID, from: TaskSnapshot, to snapshot: TaskSnapshot, readyAt: Date?, dueBy: Date?) {
             if let earlier = updates[id] {
-                updates[id] = Update(snapshot: snapshot, readyAt: readyAt ?? earlier.readyAt, dueBy: dueBy ?? earlier.dueBy)
+                updates[id] = Update(from: earlier.from, snapshot: snapshot, readyAt: readyAt ?? earlier.readyAt,
+                                     dueBy: dueBy ?? earlier.dueBy)
             } else {
-                updates[id] = Update(snapshot: snapshot, readyAt: readyAt, dueBy: dueBy)
+                updates[id] = Update(from: from, snapshot: snapshot, readyAt: readyAt, dueBy: dueBy)
                 order.append(id)
             }
         }
@@ -179,11 +185,17 @@ extension CaseTasks {
         func flush(now: Date, on db: PostgresConnection) throws {
             if !order.isEmpty {
                 let rows = order.map { ($0, updates[$0]!) }
-                try db.query(Self.updateTasks, [
+                let changed = try db.query(Self.updateTasks, [
                     rows.map(\.0), rows.map(\.1.snapshot.status.rawValue), rows.map(\.1.snapshot.attempt),
                     rows.map(\.1.snapshot.transientFailures), rows.map(\.1.snapshot.nextAttemptAt),
                     rows.map(\.1.snapshot.lastError), rows.map(\.1.readyAt), rows.map(\.1.dueBy), now,
-                ])
+                    rows.map(\.1.from.status.rawValue), rows.map(\.1.from.attempt),
+                ]).rows.count
+                guard changed == rows.count else {
+                    throw PostgresError(.queryFailed, call: "updateTasks",
+                                        message: "a task changed while its case was being updated; run again",
+                                        sqlState: "40001")
+                }
             }
             try events.insert(on: db)
             if !caseStatuses.isEmpty {
@@ -197,9 +209,11 @@ extension CaseTasks {
                 ready_at = COALESCE(u.ready_at, t.ready_at), due_by = COALESCE(u.due_by, t.due_by),
                 lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
             FROM unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[], $5::timestamptz[], $6::text[],
-                        $7::timestamptz[], $8::timestamptz[])
-                AS u(id, status, attempt, transient_failures, next_attempt_at, last_error, ready_at, due_by)
-            WHERE t.id = u.id
+                        $7::timestamptz[], $8::timestamptz[], $10::text[], $11::int8[])
+                AS u(id, status, attempt, transient_failures, next_attempt_at, last_error, ready_at, due_by,
+                     from_status, from_attempt)
+            WHERE t.id = u.id AND t.status = u.from_status AND t.attempt = u.from_attempt
+            RETURNING t.id
             """)
 
         private static let updateCases = PreparedStatement(name: "updateCaseStatuses", sql: """

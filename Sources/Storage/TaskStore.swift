@@ -148,6 +148,18 @@ public enum TaskStore {
     /// `TransitionError` and changes nothing.
     public static func act(_ event: TaskEvent, on taskID: UUID, actor: String, now: Date, calendar: WorkingDayCalendar,
                            paymentDay: PensionPaymentDay, on db: PostgresConnection) throws -> (dispatch: Dispatch, status: TaskStatus)? {
+        var attempt = 1
+        while true {
+            do {
+                return try actOnce(event, on: taskID, actor: actor, now: now, calendar: calendar, paymentDay: paymentDay, on: db)
+            } catch let error as PostgresError where error.isSerializationFailure && attempt < 5 {
+                attempt += 1  // a claim changed the task meanwhile: read it again
+            }
+        }
+    }
+
+    private static func actOnce(_ event: TaskEvent, on taskID: UUID, actor: String, now: Date, calendar: WorkingDayCalendar,
+                                paymentDay: PensionPaymentDay, on db: PostgresConnection) throws -> (dispatch: Dispatch, status: TaskStatus)? {
         try db.transaction { db in
             guard let caseID = try db.query("SELECT case_id FROM tasks WHERE id = $1", [taskID], name: "taskCase")
                 .first?.decode(UUID.self, "case_id")
