@@ -33,7 +33,7 @@ public struct AgencyConsumer: Service {
 
     /// - Parameter redis: connections for the blocking reads; one is held while the fetcher blocks.
     public init(redis: RedisClient, keys: AgencyKeys, runner: TaskRunner, consumerName: String, slots: Int,
-                batchSize: Int = 16, block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60),
+                batchSize: Int = 32, block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60),
                 shutdownGrace: Duration = .seconds(10), logger: Logger, inFlight: InFlightTasks? = nil,
                 metrics: WorkerMetrics = WorkerMetrics()) {
         self.metrics = metrics

@@ -31,11 +31,11 @@ extension WorkersCommand {
         @Option(help: "Comma-separated agencies to consume: hr,social,medical,fund (env WORKER_AGENCIES).")
         var agencies: String?
 
-        @Option(help: "Concurrent tasks per agency (env WORKER_CONCURRENCY, default 32).")
+        @Option(help: "Concurrent tasks per agency (env WORKER_CONCURRENCY, default 64).")
         var concurrency: Int?
 
         @Option(name: .customLong("batch-size"),
-                help: "Most messages one read takes, claimed and completed in one transaction each (env WORKER_BATCH_SIZE, default 16).")
+                help: "Most messages one read takes, claimed and completed in one transaction each (env WORKER_BATCH_SIZE, default 32).")
         var batchSize: Int?
 
         @Option(name: .customLong("shutdown-grace"),
@@ -67,9 +67,9 @@ extension WorkersCommand {
             guard !agencyList.isEmpty, agencyList.allSatisfy(Self.knownAgencies.contains) else {
                 throw ValidationError("--agencies takes a comma-separated list of hr, social, medical, fund")
             }
-            let slots = try concurrency ?? Environment.integer("WORKER_CONCURRENCY") ?? 32
+            let slots = try concurrency ?? Environment.integer("WORKER_CONCURRENCY") ?? 64
             guard slots > 0 else { throw ValidationError("--concurrency must be at least 1") }
-            let batch = try batchSize ?? Environment.integer("WORKER_BATCH_SIZE") ?? 16
+            let batch = try batchSize ?? Environment.integer("WORKER_BATCH_SIZE") ?? 32
             guard batch > 0 else { throw ValidationError("--batch-size must be at least 1") }
             let leaseSeconds = try lease ?? Environment.integer("WORKER_LEASE") ?? 60
             guard leaseSeconds > 0 else { throw ValidationError("--lease must be at least 1 second") }
