@@ -65,43 +65,40 @@ public enum TaskStore {
         try claim([(id, attempt)], owner: owner, lease: lease, now: now, on: db).first
     }
 
-    /// Claims each task whose state and attempt still match its message, in one transaction, with a
-    /// lease until `now + lease`. Messages that find nothing to claim (duplicates, stale attempts,
-    /// tasks not due yet) are left out of the result.
+    /// Claims each task whose state and attempt still match its message, with a lease until
+    /// `now + lease`: one conditional UPDATE, which also writes the `claimed` events and returns what
+    /// the agency calls need. Messages that find nothing to claim (duplicates, stale attempts, tasks
+    /// not due yet) are left out of the result.
+    ///
+    /// The UPDATE is `TaskTransition`'s claim row (claimable → running, attempt + 1, no next attempt),
+    /// with the claimable statuses taken from `TaskStatus.isClaimable`; each result is checked against it.
     public static func claim(_ messages: [(id: UUID, attempt: Int)], owner: String, lease: Duration, now: Date,
                              on db: PostgresConnection) throws -> [ClaimedTask] {
         guard !messages.isEmpty else { return [] }
-        var expected: [UUID: Set<Int>] = [:]
-        for message in messages { expected[message.id, default: []].insert(message.attempt) }
         let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
-        return try db.transaction { db in
-            var claimed: [ClaimedTask] = []
-            var events = CaseTasks.Columns()
-            for row in try db.query(Self.lockForClaim, [Array(expected.keys)]) {
-                let id = try row.decode(UUID.self, "id")
-                let snapshot = try snapshot(row)
-                guard expected[id]?.contains(snapshot.attempt) == true, snapshot.status.isClaimable,
-                      (snapshot.nextAttemptAt.map { $0 <= now } ?? true),
-                      let item = Item(rawValue: try row.decode(String.self, "item")),
-                      case .success(let outcome) = TaskTransition.apply(
-                          .claim, to: snapshot, now: now, policy: ItemCatalogue.definition(of: item).retryPolicy, jitter: 0)
-                else { continue }
-                let caseID = try row.decode(UUID.self, "case_id")
-                let idNumber = try row.decode(String.self, "retiree_id_number")
-                claimed.append(ClaimedTask(id: id, caseID: caseID, item: item, agency: item.agency,
-                                           attempt: outcome.attempt, retireeIDNumber: idNumber,
-                                           work: try work(for: id, item: item, idNumber: idNumber, row: row)))
-                events.append(caseID: caseID, taskID: id, item: item.rawValue, at: now, from: snapshot.status.rawValue,
-                              to: outcome.status.rawValue, attempt: outcome.attempt, actor: "worker:\(owner)",
-                              detail: "claimed")
+        let rows = try db.query(Self.claimBatch, [
+            messages.map(\.id), messages.map(\.attempt), owner, now.addingTimeInterval(seconds), now,
+            Self.claimable, "worker:\(owner)",
+        ])
+        return try rows.rows.map { row in
+            let id = try row.decode(UUID.self, "id")
+            guard let item = Item(rawValue: try row.decode(String.self, "item")),
+                  let from = TaskStatus(rawValue: try row.decode(String.self, "from_status")),
+                  case .success(let outcome) = TaskTransition.apply(
+                      .claim, to: TaskSnapshot(status: from, attempt: try row.decode(Int.self, "attempt") - 1),
+                      now: now, policy: ItemCatalogue.definition(of: item).retryPolicy, jitter: 0),
+                  outcome.status == .running, outcome.attempt == (try row.decode(Int.self, "attempt"))
+            else {
+                throw PostgresError(.queryFailed, call: "claimBatch", message: "a claimed row does not match the claim transition")
             }
-            guard !claimed.isEmpty else { return [] }
-            try db.query(Self.markRunning, [claimed.map(\.id), claimed.map(\.attempt), owner,
-                                            now.addingTimeInterval(seconds), now])
-            try events.insert(on: db)
-            return claimed
+            let idNumber = try row.decode(String.self, "retiree_id_number")
+            return ClaimedTask(id: id, caseID: try row.decode(UUID.self, "case_id"), item: item, agency: item.agency,
+                               attempt: outcome.attempt, retireeIDNumber: idNumber,
+                               work: try work(for: id, item: item, idNumber: idNumber, row: row))
         }
     }
+
+    private static let claimable = TaskStatus.allCases.filter(\.isClaimable).map(\.rawValue)
 
     /// Records the outcome of a claimed attempt, releases what waited for it, and keeps the case
     /// status current — all in one transaction. Nil when the attempt is no longer the task's.
@@ -230,22 +227,28 @@ public enum TaskStore {
                           prequalification: try PrequalificationStore.prequalification(resident, from: row))
     }
 
-    /// The tasks of a batch with what their agency calls need, locked in id order (see `CaseTasks.lock`).
-    private static let lockForClaim = PreparedStatement(name: "lockForClaim", sql: """
-        SELECT t.id, t.case_id, t.item, t.status, t.attempt, t.transient_failures, t.next_attempt_at, t.last_error,
+    /// `o` is the row as the statement found it, for the event's `from_status` (RETURNING sees only
+    /// the new row). Only a claim changes a claimable task without changing its attempt, so when a
+    /// concurrent change makes the row re-checked, `o` still tells the status the claim started from.
+    private static let claimBatch = PreparedStatement(name: "claimBatch", sql: """
+        WITH claimed AS (
+            UPDATE tasks t SET status = 'running', attempt = t.attempt + 1, lease_owner = $3, lease_expires_at = $4,
+                next_attempt_at = NULL, updated_at = $5
+            FROM unnest($1::uuid[], $2::int8[]) AS m(id, attempt), tasks o
+            WHERE t.id = m.id AND o.id = m.id AND t.attempt = m.attempt AND t.status = ANY($6::text[])
+              AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= $5)
+            RETURNING t.id, t.case_id, t.item, t.attempt, o.status AS from_status
+        ), logged AS (
+            INSERT INTO events (case_id, task_id, item, at, from_status, to_status, attempt, actor, detail)
+            SELECT case_id, id, item, $5, from_status, 'running', attempt, $7, 'claimed' FROM claimed
+        )
+        SELECT k.id, k.case_id, k.item, k.attempt, k.from_status,
                c.retiree_id_number, c.case_no, c.retirement_date,
                p.name, p.category, p.organisation_id, p.passed, p.contribution_months, p.deemed_months,
                p.medical_contribution_months, p.fund_centre, p.fund_account_frozen, p.household_registered,
                p.only_child_parent
-        FROM tasks t JOIN cases c ON c.id = t.case_id
+        FROM claimed k JOIN cases c ON c.id = k.case_id
             LEFT JOIN prequalifications p ON p.id_number = c.retiree_id_number
-        WHERE t.id = ANY($1) ORDER BY t.id FOR UPDATE OF t
-        """)
-
-    private static let markRunning = PreparedStatement(name: "markRunningBatch", sql: """
-        UPDATE tasks t SET status = 'running', attempt = u.attempt, lease_owner = $3, lease_expires_at = $4,
-            next_attempt_at = NULL, updated_at = $5
-        FROM unnest($1::uuid[], $2::int8[]) AS u(id, attempt) WHERE t.id = u.id
         """)
 
     private static let insertEvent = PreparedStatement(name: "insertTaskEvent", sql: """
