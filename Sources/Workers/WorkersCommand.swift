@@ -39,7 +39,7 @@ extension WorkersCommand {
         var batchSize: Int?
 
         @Option(name: .customLong("shutdown-grace"),
-                help: "Seconds running tasks get to finish after SIGTERM before they are released (env WORKER_SHUTDOWN_GRACE, default 10).")
+                help: "Seconds running tasks get to finish after SIGTERM before they are released (env SHUTDOWN_GRACE_SECONDS, default 20).")
         var shutdownGrace: Int?
 
         @Option(help: "Seconds a claim holds a task before another worker may take it over (env WORKER_LEASE, default 60).")
@@ -80,7 +80,7 @@ extension WorkersCommand {
             guard latency >= 0, (0...1).contains(failureRate) else {
                 throw ValidationError("SIMULATOR_LATENCY_MS must be 0 or more and SIMULATOR_FAILURE_RATE between 0 and 1")
             }
-            let grace = try shutdownGrace ?? Environment.integer("WORKER_SHUTDOWN_GRACE") ?? 10
+            let grace = try shutdownGrace ?? Environment.integer("SHUTDOWN_GRACE_SECONDS") ?? 20
             guard grace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
 
             let paymentDayNumber = try Environment.integer("PENSION_PAYMENT_DAY") ?? 15
