@@ -57,6 +57,19 @@ struct CaseTasks {
         self.cases = cases
     }
 
+    /// Records that the retiree passed the real-name check: later releases no longer wait for it.
+    mutating func confirmRealName(_ caseID: UUID) {
+        cases[caseID]?.realNameCheckPending = false
+    }
+
+    func status(of item: Item, in caseID: UUID) -> TaskStatus? {
+        cases[caseID]?.tasks[item]?.snapshot.status
+    }
+
+    func items(in caseID: UUID, status: TaskStatus) -> [Item] {
+        Item.allCases.filter { cases[caseID]?.tasks[$0]?.snapshot.status == status }
+    }
+
     func task(_ id: UUID, in caseID: UUID) -> TaskEntry? {
         cases[caseID]?.tasks.values.first { $0.id == id }
     }
@@ -99,12 +112,22 @@ struct CaseTasks {
             case .recordEvent(let text): detail = text
             case .publish: dispatch.publish.append((task.id, item.agency, outcome.attempt))
             case .schedule(let at): dispatch.schedule.append((task.id, item.agency, outcome.attempt, at))
-            case .releaseDependants, .cancelDependants: break
+            case .releaseDependants, .cancelDependants: break  // below, once the event is written
             }
         }
         writes.event(caseID: caseID, taskID: task.id, item: item, at: now, from: task.snapshot.status,
                      to: outcome.status, attempt: outcome.attempt, actor: actor, detail: detail ?? event.name)
 
+        if outcome.effects.contains(.cancelDependants), let current = cases[caseID] {
+            // What waits for an item that will not happen cannot happen either.
+            for dependant in ItemCatalogue.transitiveDependants(of: item, in: Set(current.tasks.keys)) {
+                guard let status = cases[caseID]?.tasks[dependant]?.snapshot.status,
+                      !status.isTerminal, status != .running
+                else { continue }
+                try applyOne(.cancel(reason: "\(item.rawValue) will not be done"), to: dependant, caseID: caseID,
+                             now: now, jitter: 0, calendar: calendar, paymentDay: paymentDay, actor: "system")
+            }
+        }
         if outcome.effects.contains(.releaseDependants), let current = cases[caseID] {
             let statuses = current.tasks.mapValues(\.snapshot.status)
             for released in ItemCatalogue.releasable(after: item, statuses: statuses) {
