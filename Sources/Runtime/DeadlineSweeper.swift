@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+import Metrics
+import Model
+import Postgres
+import ServiceLifecycle
+import Storage
+
+/// Once a minute, on one worker at a time (an advisory lock elects it): cancels the tasks still
+/// waiting for a real-name check whose deadline has passed (the seal stays), and reports how many
+/// open tasks are past their time limit, per agency (`onething_tasks_overdue`).
+public struct DeadlineSweeper: Service {
+    public let postgres: PostgresPool
+    public let calendar: WorkingDayCalendar
+    public let paymentDay: PensionPaymentDay
+    public let interval: Duration
+    public let now: @Sendable () -> Date
+    public let logger: Logger
+    public let factory: any MetricsFactory
+
+    static let lockKey: Int64 = 0x5245_414C_4E41_4D45  // "REALNAME"
+
+    public init(postgres: PostgresPool, calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay,
+                interval: Duration = .seconds(60), logger: Logger, factory: any MetricsFactory = MetricsSystem.factory,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.postgres = postgres
+        self.calendar = calendar
+        self.paymentDay = paymentDay
+        self.interval = interval
+        self.logger = logger
+        self.factory = factory
+        self.now = now
+    }
+
+    /// One pass; nil when another worker holds the sweep. Returns how many tasks it cancelled.
+    @discardableResult
+    public func runOnce() async throws -> Int? {
+        let (calendar, paymentDay, instant) = (calendar, paymentDay, now())
+        let today = LocalDate(instant, utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
+        let result: (Int, [String: Int])? = try await postgres.withConnection { db in
+            guard try db.tryAdvisoryLock(Self.lockKey) else { return nil }
+            defer { _ = try? db.advisoryUnlock(Self.lockKey) }
+            let cancelled = try RealNameStore.cancelMissedDeadlines(today: today, now: instant, limit: 500, calendar: calendar,
+                                                                   paymentDay: paymentDay, on: db)
+            var overdue: [String: Int] = [:]
+            for row in try db.query(Self.overdue, [instant]) {
+                overdue[try row.decode(String.self, "agency")] = try row.decode(Int.self, "n")
+            }
+            return (cancelled, overdue)
+        }
+        guard let (cancelled, overdue) = result else { return nil }
+        for agency in Agency.allCases {
+            Gauge(label: "onething_tasks_overdue", dimensions: [("agency", agency.rawValue)], factory: factory)
+                .record(overdue[agency.rawValue] ?? 0)
+        }
+        if cancelled > 0 {
+            logger.notice("real-name deadlines passed: extractions cancelled", metadata: ["tasks": "\(cancelled)"])
+        }
+        return cancelled
+    }
+
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await runOnce()
+            } catch {
+                logger.warning("deadline sweep failed; retrying", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// Matches the partial index `tasks_open_due` (migration 0006).
+    private static let overdue = PreparedStatement(name: "overdueByAgency", sql: """
+        SELECT agency, count(*) AS n FROM tasks
+        WHERE due_by IS NOT NULL AND due_by < $1
+          AND status IN ('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName')
+        GROUP BY agency
+        """)
+}
