@@ -40,7 +40,7 @@ enum APIErrorBody {
         case .invalidJSON: .badRequest
         case .invalidField, .invalidIDNumber, .prequalificationNotFound, .tooEarly, .householdCheckFailed,
              .fundCentreRequired, .bankAccountInvalid, .bankHolderMismatch: .unprocessableContent
-        case .duplicateCase, .notRetriggerable, .realNameNotRequired: .conflict
+        case .duplicateCase, .notRetriggerable, .notAbandonable, .realNameNotRequired: .conflict
         case .realNameDeadlinePassed: .gone
         case .unauthorized: .unauthorized
         case .notFound: .notFound

@@ -12,12 +12,16 @@ public struct APIDependencies: Sendable {
     public let filing: FilingService
     public let cases: CaseQueries
     public let prequalifications: PrequalificationService
+    public let actions: CaseActions
 
-    public init(postgres: PostgresPool, filing: FilingService) {
+    /// `paymentDay` is the unified pension payment day (`PENSION_PAYMENT_DAY`).
+    public init(postgres: PostgresPool, filing: FilingService, paymentDay: PensionPaymentDay = .init(dayOfMonth: 15)!) {
         self.postgres = postgres
         self.filing = filing
         self.cases = CaseQueries(postgres: postgres)
         self.prequalifications = PrequalificationService(postgres: postgres)
+        self.actions = CaseActions(postgres: postgres, publisher: filing.publisher, calendar: filing.calendar,
+                                   paymentDay: paymentDay, now: filing.now)
     }
 }
 
@@ -60,7 +64,7 @@ enum APIRoutes {
             let body = try await RequestDecoding.decode(FilingRequest.self, from: request)
             let filed = try await dependencies.filing.file(
                 body, by: caller, idempotencyKey: request.headers[.init("Idempotency-Key")!])
-            return JSONResponse.make(CaseBody(record: filed.record, events: nil, warnings: filed.warnings),
+            return JSONResponse.make(CaseBody(record: filed.record, events: nil, warnings: filed.warnings, now: dependencies.filing.now()),
                                      status: filed.created ? .created : .ok)
         }
 
@@ -97,7 +101,37 @@ enum APIRoutes {
             guard let (record, events) = try await dependencies.cases.find(caseNo, by: caller, includeEvents: include == "events") else {
                 throw ServiceError.notFound("No case with this number is within your reach.")
             }
-            return JSONResponse.make(CaseBody(record: record, events: events, warnings: nil))
+            return JSONResponse.make(CaseBody(record: record, events: events, warnings: nil, now: dependencies.filing.now()))
+        }
+
+        api.post("cases/:caseNo/real-name-check") { request, context in
+            let caller = try await authenticate(request, dependencies)
+            let caseNo = try context.parameters.require("caseNo")
+            let input = try await RequestDecoding.decode(RealNameInput.self, from: request, emptyAs: "{}")
+            var verifiedAt: Date?
+            if let text = input.verifiedAt {
+                guard let parsed = try? Date(text, strategy: .iso8601) else {
+                    throw ServiceError(.invalidField, "verifiedAt must be an RFC 3339 time, e.g. 2025-08-01T09:30:00Z.",
+                                       field: "verifiedAt")
+                }
+                verifiedAt = parsed
+            }
+            let record = try await dependencies.actions.confirmRealName(caseNo: caseNo, verifiedAt: verifiedAt, by: caller)
+            return JSONResponse.make(CaseBody(record: record, events: nil, warnings: nil, now: dependencies.filing.now()))
+        }
+
+        api.post("cases/:caseNo/tasks/:item/retrigger") { request, context in
+            let caller = try await authenticate(request, dependencies)
+            let task = try await dependencies.actions.retrigger(
+                caseNo: try context.parameters.require("caseNo"), item: try context.parameters.require("item"), by: caller)
+            return JSONResponse.make(TaskBody(task, now: dependencies.filing.now()), status: .accepted)
+        }
+
+        api.post("cases/:caseNo/tasks/:item/abandon") { request, context in
+            let caller = try await authenticate(request, dependencies)
+            let task = try await dependencies.actions.abandon(
+                caseNo: try context.parameters.require("caseNo"), item: try context.parameters.require("item"), by: caller)
+            return JSONResponse.make(TaskBody(task, now: dependencies.filing.now()))
         }
     }
 

@@ -12,16 +12,19 @@ struct CaseBody: Encodable {
     let record: CaseRecord
     let events: [EventRecord]?
     let warnings: [String]?
+    /// The instant `overdue` is judged at.
+    let now: Date
 
     enum Keys: String, CodingKey {
         case caseNo, status, filedAt, filedBy, retiree, retirementDate, pensionBenefit, medicalTransfer, housingFund
-        case bankAccount, realNameCheck, notices, tasks, events, warnings, organisation
+        case bankAccount, realNameCheck, notices, tasks, events, warnings, organisation, overdue
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(record.caseNo, forKey: .caseNo)
         try c.encode(record.status.rawValue, forKey: .status)
+        try c.encode(record.tasks.contains { TaskBody.isOverdue($0, now: now) }, forKey: .overdue)
         try c.encode(rfc3339(record.filedAt), forKey: .filedAt)
         try c.encode(record.filedBy.rawValue, forKey: .filedBy)
         try c.encode(record.organisation, forKey: .organisation)
@@ -38,7 +41,7 @@ struct CaseBody: Encodable {
         try c.encode(RealNameBody(required: record.realNameRequired, deadline: record.realNameDeadline?.iso8601,
                                   doneAt: record.realNameDoneAt.map(rfc3339)), forKey: .realNameCheck)
         try c.encode(record.notices, forKey: .notices)
-        try c.encode(record.tasks.map(TaskBody.init), forKey: .tasks)
+        try c.encode(record.tasks.map { TaskBody($0, now: now) }, forKey: .tasks)
         if let events { try c.encode(events.map(EventBody.init), forKey: .events) }
         if let warnings { try c.encode(warnings, forKey: .warnings) }
     }
@@ -83,8 +86,19 @@ struct RealNameBody: Encodable {
 
 struct TaskBody: Encodable {
     let task: TaskRecord
-    init(_ task: TaskRecord) { self.task = task }
-    enum Keys: String, CodingKey { case item, agency, status, attempts, dueBy, nextAttemptAt, lastError, updatedAt }
+    let now: Date
+    init(_ task: TaskRecord, now: Date) {
+        self.task = task
+        self.now = now
+    }
+
+    /// Past its time limit and not finished (a task that waits for the retiree or a date counts too).
+    static func isOverdue(_ task: TaskRecord, now: Date) -> Bool {
+        guard let dueBy = task.dueBy, !task.status.isTerminal, task.status != .blocked else { return false }
+        return dueBy < now
+    }
+
+    enum Keys: String, CodingKey { case item, agency, status, attempts, dueBy, overdue, nextAttemptAt, lastError, updatedAt }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(task.item.rawValue, forKey: .item)
@@ -92,6 +106,7 @@ struct TaskBody: Encodable {
         try c.encode(task.status.rawValue, forKey: .status)
         try c.encode(task.attempt, forKey: .attempts)
         try c.encode(task.dueBy.map(rfc3339), forKey: .dueBy)
+        try c.encode(Self.isOverdue(task, now: now), forKey: .overdue)
         try c.encode(task.nextAttemptAt.map(rfc3339), forKey: .nextAttemptAt)
         try c.encode(task.lastError, forKey: .lastError)
         try c.encode(rfc3339(task.updatedAt), forKey: .updatedAt)
@@ -180,4 +195,9 @@ struct PrequalificationInput: Decodable {
     let fundAccountFrozen: Bool?
     let householdRegistered: Bool?
     let onlyChildParent: Bool?
+}
+
+/// The body of `POST /cases/{caseNo}/real-name-check`: `{}` or `{"verifiedAt": "..."}`.
+struct RealNameInput: Decodable {
+    let verifiedAt: String?
 }

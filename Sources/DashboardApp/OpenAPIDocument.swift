@@ -442,6 +442,215 @@ enum OpenAPIDocument {
               }
             }
           }
+        },
+        "/api/v1/cases/{caseNo}/real-name-check": {
+          "parameters": [
+            {
+              "name": "caseNo",
+              "in": "path",
+              "required": true,
+              "description": "The case number.",
+              "schema": {
+                "type": "string"
+              }
+            }
+          ],
+          "post": {
+            "operationId": "confirmRealNameCheck",
+            "tags": [
+              "cases"
+            ],
+            "summary": "Confirm the real-name check",
+            "description": "The retiree (an individual token bound to the case's ID number) confirms they passed the face check; this releases the housing-fund extraction. Anyone else gets 404. 409 real_name_not_required when the case needs none or it is done; 410 real_name_deadline_passed after the deadline (retirement date + 30 days).",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "requestBody": {
+              "required": false,
+              "content": {
+                "application/json": {
+                  "schema": {
+                    "$ref": "#/components/schemas/RealNameCheckInput"
+                  }
+                }
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "The case, with the check recorded.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Case"
+                    }
+                  }
+                }
+              },
+              "400": {
+                "$ref": "#/components/responses/InvalidJSON"
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "description": "real_name_not_required",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "410": {
+                "description": "real_name_deadline_passed",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "413": {
+                "$ref": "#/components/responses/PayloadTooLarge"
+              },
+              "422": {
+                "$ref": "#/components/responses/InvalidInput"
+              }
+            }
+          }
+        },
+        "/api/v1/cases/{caseNo}/tasks/{item}/retrigger": {
+          "parameters": [
+            {
+              "name": "caseNo",
+              "in": "path",
+              "required": true,
+              "description": "The case number.",
+              "schema": {
+                "type": "string"
+              }
+            },
+            {
+              "name": "item",
+              "in": "path",
+              "required": true,
+              "description": "The item, e.g. fund.extraction.",
+              "schema": {
+                "type": "string"
+              }
+            }
+          ],
+          "post": {
+            "operationId": "retriggerTask",
+            "tags": [
+              "cases"
+            ],
+            "summary": "Retrigger an item",
+            "description": "A new attempt: the filer (agent or individual who can see the case) for a failed item, an operator for a failed or dead one. Writes an audit event naming who acted. 409 not_retriggerable otherwise.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "202": {
+                "description": "The task, queued again.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Task"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "description": "not_retriggerable",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "/api/v1/cases/{caseNo}/tasks/{item}/abandon": {
+          "parameters": [
+            {
+              "name": "caseNo",
+              "in": "path",
+              "required": true,
+              "description": "The case number.",
+              "schema": {
+                "type": "string"
+              }
+            },
+            {
+              "name": "item",
+              "in": "path",
+              "required": true,
+              "description": "The item, e.g. fund.extraction.",
+              "schema": {
+                "type": "string"
+              }
+            }
+          ],
+          "post": {
+            "operationId": "abandonTask",
+            "tags": [
+              "cases"
+            ],
+            "summary": "Give an item up",
+            "description": "The filer gives a failed item up; what waited for it is cancelled, and the case closes when nothing else is left. Operators cannot. 409 not_abandonable otherwise.",
+            "security": [
+              {
+                "bearerAuth": []
+              }
+            ],
+            "responses": {
+              "200": {
+                "description": "The task, abandoned.",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Task"
+                    }
+                  }
+                }
+              },
+              "401": {
+                "$ref": "#/components/responses/Unauthorized"
+              },
+              "404": {
+                "$ref": "#/components/responses/NotFound"
+              },
+              "409": {
+                "description": "not_abandonable",
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
       },
       "components": {
@@ -569,6 +778,7 @@ enum OpenAPIDocument {
                       "bank_holder_mismatch",
                       "duplicate_case",
                       "not_retriggerable",
+                      "not_abandonable",
                       "real_name_not_required",
                       "real_name_deadline_passed",
                       "unauthorized",
@@ -576,7 +786,7 @@ enum OpenAPIDocument {
                       "payload_too_large",
                       "rate_limited"
                     ],
-                    "description": "invalid_json 400; invalid_field, invalid_id_number, prequalification_not_found, too_early, household_check_failed, fund_centre_required, bank_account_invalid, bank_holder_mismatch 422; duplicate_case, not_retriggerable, real_name_not_required 409; real_name_deadline_passed 410; unauthorized 401; not_found 404; payload_too_large 413; rate_limited 429."
+                    "description": "invalid_json 400; invalid_field, invalid_id_number, prequalification_not_found, too_early, household_check_failed, fund_centre_required, bank_account_invalid, bank_holder_mismatch 422; duplicate_case, not_retriggerable, not_abandonable, real_name_not_required 409; real_name_deadline_passed 410; unauthorized 401; not_found 404; payload_too_large 413; rate_limited 429."
                   },
                   "message": {
                     "type": "string",
@@ -854,6 +1064,7 @@ enum OpenAPIDocument {
               "status",
               "attempts",
               "dueBy",
+              "overdue",
               "nextAttemptAt",
               "lastError",
               "updatedAt"
@@ -878,6 +1089,10 @@ enum OpenAPIDocument {
                 "example": "2025-06-20T02:30:00Z",
                 "description": "The time limit of the current step, when one runs.",
                 "nullable": true
+              },
+              "overdue": {
+                "type": "boolean",
+                "description": "Past its time limit (dueBy) and not finished."
               },
               "nextAttemptAt": {
                 "type": "string",
@@ -994,7 +1209,8 @@ enum OpenAPIDocument {
               "bankAccount",
               "realNameCheck",
               "notices",
-              "tasks"
+              "tasks",
+              "overdue"
             ],
             "properties": {
               "caseNo": {
@@ -1151,6 +1367,10 @@ enum OpenAPIDocument {
                   "type": "string"
                 },
                 "description": "Only in the answer to POST /api/v1/cases: things to re-check (e.g. the card check digit)."
+              },
+              "overdue": {
+                "type": "boolean",
+                "description": "Some unfinished task is past its time limit."
               }
             },
             "additionalProperties": false
@@ -1281,6 +1501,18 @@ enum OpenAPIDocument {
                     "redis"
                   ]
                 }
+              }
+            },
+            "additionalProperties": false
+          },
+          "RealNameCheckInput": {
+            "type": "object",
+            "description": "Optional: when the check was passed (defaults to now).",
+            "properties": {
+              "verifiedAt": {
+                "type": "string",
+                "format": "date-time",
+                "example": "2025-08-01T09:30:00Z"
               }
             },
             "additionalProperties": false

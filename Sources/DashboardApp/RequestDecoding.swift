@@ -7,10 +7,12 @@ enum RequestDecoding {
     /// The largest body the API reads.
     static let maxBodyBytes = 64 * 1024
 
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    /// `emptyAs`: what an empty body stands for, where the body is optional.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, emptyAs: String? = nil) async throws -> T {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodyBytes)
-        let data = Data(buffer: buffer)
+        var data = Data(buffer: buffer)
+        if data.isEmpty, let emptyAs { data = Data(emptyAs.utf8) }
         if let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
            let field = firstControlCharacter(in: value, path: []) {
             throw ServiceError(.invalidField, "Text must not contain control characters.", field: field.isEmpty ? nil : field)

@@ -14,6 +14,7 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case bankHolderMismatch = "bank_holder_mismatch"
         case duplicateCase = "duplicate_case"
         case notRetriggerable = "not_retriggerable"
+        case notAbandonable = "not_abandonable"
         case realNameNotRequired = "real_name_not_required"
         case realNameDeadlinePassed = "real_name_deadline_passed"
         case unauthorized

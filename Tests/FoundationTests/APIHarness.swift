@@ -17,8 +17,9 @@ final class APIHarness: Sendable {
     let app: Application<RouterResponder<BasicRequestContext>>
 
     /// `now` is the clock the filing rules see (default 2025-11-30 10:00 Beijing time).
-    init(now: Date = Date(timeIntervalSince1970: 1_764_468_000), redisURL: String = TestEnvironment.redisURL,
-         databaseURL: String = TestEnvironment.databaseURL) async throws {
+    /// `clock`, when given, replaces the fixed `now` (a test that moves time).
+    init(now: Date = Date(timeIntervalSince1970: 1_764_468_000), clock: (@Sendable () -> Date)? = nil,
+         redisURL: String = TestEnvironment.redisURL, databaseURL: String = TestEnvironment.databaseURL) async throws {
         schema = try TestSchema("api", url: databaseURL)
         keyPrefix = TestEnvironment.uniqueName("api")
         infrastructure = try Infrastructure(databaseURL: databaseURL, redisURL: redisURL,
@@ -27,7 +28,7 @@ final class APIHarness: Sendable {
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         try await infrastructure.migrate(logger: logger)
-        let filing = try infrastructure.filingService(logger: logger, now: { now })
+        let filing = try infrastructure.filingService(logger: logger, now: clock ?? { now })
         app = Application(router: DashboardRouter.make(
             infrastructure: infrastructure,
             api: APIDependencies(postgres: infrastructure.postgres, filing: filing), logger: logger))

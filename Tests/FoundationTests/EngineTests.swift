@@ -30,8 +30,9 @@ struct EngineTests {
     func setup(agencies: (any AgencyGateway)? = nil, medicalMonths: Int = 300,
                redisURL: String = TestEnvironment.redisURL, databaseURL: String = TestEnvironment.databaseURL,
                lease: Duration = .seconds(30), latency: Duration = .zero,
-               clock: @escaping @Sendable () -> Date = { EngineTests.now }) async throws -> Setup {
-        let h = try await APIHarness(now: Self.now, redisURL: redisURL, databaseURL: databaseURL)
+               clock: @escaping @Sendable () -> Date = { EngineTests.now },
+               filingClock: (@Sendable () -> Date)? = nil) async throws -> Setup {
+        let h = try await APIHarness(now: Self.now, clock: filingClock, redisURL: redisURL, databaseURL: databaseURL)
         let token = try await h.token(.agent, organisation: "acme")
         let caller = try #require(try await h.infrastructure.postgres.withConnection { try TokenStore.authenticate(token, on: $0) })
         let record = Prequalification(

@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import Model
+import Postgres
+import Queue
+import Storage
+
+/// What filers and operators do to a case after filing: confirm the real-name check, retrigger a
+/// failed or dead item, give a failed item up. Each is one transaction under the case lock that
+/// writes an event naming who acted; what it makes ready is published after the commit.
+public struct CaseActions: Sendable {
+    public let postgres: PostgresPool
+    public let publisher: TaskPublisher
+    public let calendar: WorkingDayCalendar
+    public let paymentDay: PensionPaymentDay
+    public let now: @Sendable () -> Date
+
+    public init(postgres: PostgresPool, publisher: TaskPublisher, calendar: WorkingDayCalendar,
+                paymentDay: PensionPaymentDay, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.postgres = postgres
+        self.publisher = publisher
+        self.calendar = calendar
+        self.paymentDay = paymentDay
+        self.now = now
+    }
+
+    /// The retiree confirms the real-name check; releases the fund extraction. Returns the case.
+    public func confirmRealName(caseNo: String, verifiedAt: Date?, by caller: Caller) async throws -> CaseRecord {
+        let record = try await visibleCase(caseNo, by: caller)
+        // Only the retiree can pass their own face check; to anyone else the action does not exist.
+        guard caller.role == .individual, caller.idNumber == record.retireeIDNumber else { throw Self.notFound }
+        let instant = now()
+        let verified = verifiedAt ?? instant
+        guard verified <= instant.addingTimeInterval(300) else {
+            throw ServiceError(.invalidField, "verifiedAt cannot be in the future.", field: "verifiedAt")
+        }
+        let today = LocalDate(instant, utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
+        let (calendar, paymentDay, actor) = (calendar, paymentDay, Self.actor(caller))
+        let outcome = try await postgres.withConnection { db in
+            try RealNameStore.confirm(caseID: record.id, verifiedAt: verified, today: today, now: instant, actor: actor,
+                                      calendar: calendar, paymentDay: paymentDay, on: db)
+        }
+        switch outcome {
+        case .notRequired:
+            throw ServiceError(.realNameNotRequired, "This case needs no real-name check, or it has been done already.")
+        case .deadlinePassed(let deadline):
+            throw ServiceError(.realNameDeadlinePassed,
+                               "The real-name check had to be done by \(deadline.iso8601); the fund extraction was not kept open. File again for the extraction.")
+        case .confirmed(let dispatch):
+            try await publish(dispatch)
+        }
+        return try await reload(caseNo)
+    }
+
+    /// A new attempt of a failed item (the filer or an operator) or a dead one (an operator only).
+    public func retrigger(caseNo: String, item: String, by caller: Caller) async throws -> TaskRecord {
+        let requester: TaskEvent.Requester = caller.role == .operator ? .operator : .filer
+        return try await act(.retrigger(by: requester), caseNo: caseNo, item: item, by: caller) { status, error in
+            switch error {
+            case .notPermitted:
+                ServiceError(.notRetriggerable, "This item stopped after repeated faults; agency staff retrigger it once the fault is fixed.")
+            case .illegal:
+                ServiceError(.notRetriggerable, "Only a failed item (or, for agency staff, a dead one) can be retriggered; this one is \(status.rawValue).")
+            }
+        }
+    }
+
+    /// The filer gives a failed item up; what waited for it is cancelled.
+    public func abandon(caseNo: String, item: String, by caller: Caller) async throws -> TaskRecord {
+        guard caller.role != .operator else {
+            _ = try await visibleCase(caseNo, by: caller)
+            throw ServiceError(.notAbandonable, "Only the filer can give an item up.")
+        }
+        return try await act(.abandon, caseNo: caseNo, item: item, by: caller) { status, _ in
+            ServiceError(.notAbandonable, "Only a failed item can be given up; this one is \(status.rawValue).")
+        }
+    }
+
+    private func act(_ event: TaskEvent, caseNo: String, item itemName: String, by caller: Caller,
+                     refusal: (TaskStatus, TransitionError) -> ServiceError) async throws -> TaskRecord {
+        let record = try await visibleCase(caseNo, by: caller)
+        guard let item = Item(rawValue: itemName), let task = record.tasks.first(where: { $0.item == item }) else {
+            throw ServiceError.notFound("This case has no item \(itemName.prefix(40)).")
+        }
+        let (calendar, paymentDay, instant, actor) = (calendar, paymentDay, now(), Self.actor(caller))
+        do {
+            let done = try await postgres.withConnection { db in
+                try TaskStore.act(event, on: task.id, actor: actor, now: instant, calendar: calendar,
+                                  paymentDay: paymentDay, on: db)
+            }
+            if let done { try await publish(done.dispatch) }
+        } catch let error as TransitionError {
+            let current = try await reload(caseNo).tasks.first { $0.item == item }?.status ?? task.status
+            throw refusal(current, error)
+        }
+        guard let updated = try await reload(caseNo).tasks.first(where: { $0.item == item }) else { throw Self.notFound }
+        return updated
+    }
+
+    private func visibleCase(_ caseNo: String, by caller: Caller) async throws -> CaseRecord {
+        guard caseNo.count <= 40,
+              let record = try await postgres.withConnection({ try CaseStore.find(caseNo: caseNo, on: $0) }),
+              caller.canSee(organisation: record.organisation, idNumber: record.retireeIDNumber)
+        else { throw Self.notFound }
+        return record
+    }
+
+    private func reload(_ caseNo: String) async throws -> CaseRecord {
+        guard let record = try await postgres.withConnection({ try CaseStore.find(caseNo: caseNo, on: $0) }) else {
+            throw Self.notFound
+        }
+        return record
+    }
+
+    /// After the commit; if Redis is away the reconciler publishes the tasks later.
+    private func publish(_ dispatch: Dispatch) async throws {
+        guard !dispatch.isEmpty else { return }
+        try? await publisher.settle(acknowledging: [], on: nil,
+                                    publish: dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) },
+                                    schedule: dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
+    }
+
+    /// How the audit trail names who acted (never a full ID number).
+    static func actor(_ caller: Caller) -> String {
+        "\(caller.role.rawValue):\(caller.name)"
+    }
+
+    static let notFound = ServiceError.notFound("No case with this number is within your reach.")
+}
