@@ -2,6 +2,7 @@ import ArgumentParser
 import DashboardApp
 import Hummingbird
 import Logging
+import Model
 import Runtime
 
 @main
@@ -31,13 +32,19 @@ extension DashboardCommand {
             let logger = Logger(label: "dashboard")
             let port = try port ?? Environment.integer("PORT") ?? 8080
             let host = host ?? Environment.value("HOST") ?? "127.0.0.1"
+            let paymentDayNumber = try Environment.integer("PENSION_PAYMENT_DAY") ?? 15
+            guard let paymentDay = PensionPaymentDay(dayOfMonth: paymentDayNumber) else {
+                throw ValidationError("PENSION_PAYMENT_DAY must be a day of the month from 1 to 28")
+            }
+            let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard")
             try await infrastructure.migrate(logger: logger)
             let app = Application(
                 router: DashboardRouter.make(
                     infrastructure: infrastructure,
                     api: APIDependencies(postgres: infrastructure.postgres,
-                                         filing: try infrastructure.filingService(logger: logger)),
+                                         filing: try infrastructure.filingService(logger: logger, now: now),
+                                         paymentDay: paymentDay),
                     logger: logger),
                 configuration: .init(address: .hostname(host, port: port), serverName: "retirement-one-thing"),
                 logger: logger)

@@ -92,6 +92,9 @@ extension WorkersCommand {
                 throw ValidationError("AGENCY_MODE=\(mode) is not available yet; only simulated")
             }
 
+            let medicalMen = try Environment.integer("SIMULATOR_MEDICAL_MONTHS_MEN") ?? 300
+            let medicalWomen = try Environment.integer("SIMULATOR_MEDICAL_MONTHS_WOMEN") ?? 240
+            let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "workers")
             try await infrastructure.migrate(logger: logger)
 
@@ -114,11 +117,16 @@ extension WorkersCommand {
             let runner = TaskRunner(
                 postgres: infrastructure.postgres, publisher: publisher,
                 agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres),
-                                            transientFailureRate: failureRate, latency: .milliseconds(latency)),
-                calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger)
-            let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher, logger: logger)
+                                            transientFailureRate: failureRate, medicalMonthsMen: medicalMen,
+                                            medicalMonthsWomen: medicalWomen, latency: .milliseconds(latency), now: now),
+                calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger,
+                now: now)
+            let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher, logger: logger, now: now)
             let sweeper = LeaseSweeper(postgres: infrastructure.postgres, publisher: publisher, calendar: calendar,
-                                       paymentDay: paymentDay, logger: logger)
+                                       paymentDay: paymentDay, logger: logger, now: now)
+            let deadlines = DeadlineSweeper(postgres: infrastructure.postgres, calendar: calendar, paymentDay: paymentDay,
+                                            interval: .seconds(try Environment.integer("DEADLINE_SWEEP_SECONDS") ?? 60),
+                                            logger: logger, now: now)
             let consumers = ConsumerGroup(agencyList.map { agency in
                 AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
                                               runner: runner, consumerName: workerID, slots: slots, batchSize: batch,
@@ -127,7 +135,7 @@ extension WorkersCommand {
             })
             let promoter = DelayedPromoter(redis: infrastructure.redis,
                                            keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
-                                           logger: logger)
+                                           logger: logger, now: now)
             logger.info("worker started", metadata: ["workerID": "\(workerID)", "agencies": "\(agencyList)"])
             let router = Router()
             router.get("/healthz") { _, _ in "ok" }
@@ -142,7 +150,7 @@ extension WorkersCommand {
                                      serverName: "workers"),
                 logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: consumers)],
+                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: consumers)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()
