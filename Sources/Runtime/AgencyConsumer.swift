@@ -163,6 +163,7 @@ public struct AgencyConsumer: Service {
                     guard let status = done.statuses[task.id] else { continue }
                     metrics.outcome(task.item, status)
                     metrics.processing(agency, elapsed)
+                    if let dueBy = task.dueBy, dueBy < runner.now() { metrics.breach(task.item) }
                 }
             } else {
                 // Stopping, and the grace period is over: give the tasks back for another worker.

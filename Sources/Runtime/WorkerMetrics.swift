@@ -23,6 +23,11 @@ public struct WorkerMetrics: Sendable {
         }
     }
 
+    /// An outcome committed after the step's time limit.
+    func breach(_ item: Item) {
+        Counter(label: "onething_time_limit_breaches_total", dimensions: [("item", item.rawValue)], factory: factory).increment()
+    }
+
     /// From the claim to the committed outcome.
     func processing(_ agency: String, _ duration: Duration) {
         Timer(label: "onething_task_processing_seconds", dimensions: [("agency", agency)], factory: factory)

@@ -13,6 +13,8 @@ public struct ClaimedTask: Sendable, Equatable {
     public var retireeIDNumber: String
     /// What the agency needs; nil when the case's pre-qualification is gone.
     public var work: AgencyWork?
+    /// The time limit of this step (from the working-day calendar), if it has one.
+    public var dueBy: Date? = nil
 }
 
 /// What to do in Redis once a transaction has committed.
@@ -94,7 +96,8 @@ public enum TaskStore {
             let idNumber = try row.decode(String.self, "retiree_id_number")
             return ClaimedTask(id: id, caseID: try row.decode(UUID.self, "case_id"), item: item, agency: item.agency,
                                attempt: outcome.attempt, retireeIDNumber: idNumber,
-                               work: try work(for: id, item: item, idNumber: idNumber, row: row))
+                               work: try work(for: id, item: item, idNumber: idNumber, row: row),
+                               dueBy: try row.decodeIfPresent(Date.self, "due_by"))
         }
     }
 
@@ -237,12 +240,12 @@ public enum TaskStore {
             FROM unnest($1::uuid[], $2::int8[]) AS m(id, attempt), tasks o
             WHERE t.id = m.id AND o.id = m.id AND t.attempt = m.attempt AND t.status = ANY($6::text[])
               AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= $5)
-            RETURNING t.id, t.case_id, t.item, t.attempt, o.status AS from_status
+            RETURNING t.id, t.case_id, t.item, t.attempt, t.due_by, o.status AS from_status
         ), logged AS (
             INSERT INTO events (case_id, task_id, item, at, from_status, to_status, attempt, actor, detail)
             SELECT case_id, id, item, $5, from_status, 'running', attempt, $7, 'claimed' FROM claimed
         )
-        SELECT k.id, k.case_id, k.item, k.attempt, k.from_status,
+        SELECT k.id, k.case_id, k.item, k.attempt, k.due_by, k.from_status,
                c.retiree_id_number, c.case_no, c.retirement_date,
                p.name, p.category, p.organisation_id, p.passed, p.contribution_months, p.deemed_months,
                p.medical_contribution_months, p.fund_centre, p.fund_account_frozen, p.household_registered,

@@ -75,3 +75,18 @@ public func httpGet(_ url: String) throws -> String {
     guard result.status == 0 else { throw ScratchError("GET \(url) failed: \(result.output)") }
     return result.output
 }
+
+/// An HTTP request over loopback (with curl): the status and the body.
+public func httpRequest(_ method: String, _ url: String, headers: [String: String] = [:],
+                        body: String? = nil) throws -> (status: Int, body: String) {
+    let bodyPath = NSTemporaryDirectory() + "http-\(UUID().uuidString.prefix(8)).body"
+    defer { unlink(bodyPath) }
+    var arguments = ["curl", "-sS", "--max-time", "15", "-o", bodyPath, "-w", "%{http_code}", "-X", method]
+    for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+    if let body { arguments += ["--data-binary", body] }
+    let result = try runCommand(arguments + [url])
+    guard result.status == 0, let status = Int(result.output.suffix(3)) else {
+        throw ScratchError("\(method) \(url) failed: \(result.output)")
+    }
+    return (status, (try? String(contentsOfFile: bodyPath, encoding: .utf8)) ?? "")
+}

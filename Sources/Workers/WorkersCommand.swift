@@ -17,7 +17,7 @@ struct WorkersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workers",
         abstract: "The worker daemon: consumes agency queues and records every outcome in PostgreSQL.",
-        subcommands: [Run.self, MigrateCommand.self],
+        subcommands: [Run.self, MigrateCommand.self, SimulateAgenciesCommand.self],
         defaultSubcommand: Run.self
     )
 }
@@ -88,9 +88,17 @@ extension WorkersCommand {
                 throw ValidationError("PENSION_PAYMENT_DAY must be a day of the month from 1 to 28")
             }
             let mode = Environment.value("AGENCY_MODE") ?? "simulated"
-            guard mode == "simulated" else {
-                throw ValidationError("AGENCY_MODE=\(mode) is not available yet; only simulated")
+            guard mode == "simulated" || mode == "http" else {
+                throw ValidationError("AGENCY_MODE must be simulated or http")
             }
+            var baseURLs: [Agency: String] = [:]
+            if mode == "http" {
+                guard let text = Environment.value("AGENCY_BASE_URLS") else {
+                    throw ValidationError("AGENCY_MODE=http needs AGENCY_BASE_URLS=hr=http://…,social=http://…,medical=http://…,fund=http://…")
+                }
+                do { baseURLs = try HTTPAgencies.parseBaseURLs(text) } catch { throw ValidationError("\(error)") }
+            }
+            let agencyTimeout = try Environment.integer("AGENCY_TIMEOUT_SECONDS") ?? 10
 
             let medicalMen = try Environment.integer("SIMULATOR_MEDICAL_MONTHS_MEN") ?? 300
             let medicalWomen = try Environment.integer("SIMULATOR_MEDICAL_MONTHS_WOMEN") ?? 240
@@ -116,9 +124,11 @@ extension WorkersCommand {
             let calendar = try WorkingDayCalendar.bundled()
             let runner = TaskRunner(
                 postgres: infrastructure.postgres, publisher: publisher,
-                agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres),
-                                            transientFailureRate: failureRate, medicalMonthsMen: medicalMen,
-                                            medicalMonthsWomen: medicalWomen, latency: .milliseconds(latency), now: now),
+                agencies: mode == "http"
+                    ? HTTPAgencies(baseURLs: baseURLs, timeout: .seconds(agencyTimeout))
+                    : SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres),
+                                        transientFailureRate: failureRate, medicalMonthsMen: medicalMen,
+                                        medicalMonthsWomen: medicalWomen, latency: .milliseconds(latency), now: now),
                 calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger,
                 now: now)
             let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher, logger: logger, now: now)
