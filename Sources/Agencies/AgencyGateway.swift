@@ -80,20 +80,6 @@ public struct TransientAgencyError: Error, Sendable, CustomStringConvertible {
 
 /// Where effects are recorded by idempotency key, so each is applied at most once.
 public protocol EffectLedger: Sendable {
-    /// Records the effect; false when this key's effect was already applied.
-    func apply(idempotencyKey: String, item: Item, at: Date) async throws -> Bool
-
-    /// Records several effects at once; returns the keys applied now (the others were applied before).
-    /// Keys must be distinct.
+    /// Records effects; returns the keys applied now (the others were applied before). Keys must be distinct.
     func apply(batch effects: [(idempotencyKey: String, item: Item)], at: Date) async throws -> Set<String>
-}
-
-extension EffectLedger {
-    public func apply(batch effects: [(idempotencyKey: String, item: Item)], at: Date) async throws -> Set<String> {
-        var applied: Set<String> = []
-        for effect in effects where try await apply(idempotencyKey: effect.idempotencyKey, item: effect.item, at: at) {
-            applied.insert(effect.idempotencyKey)
-        }
-        return applied
-    }
 }

@@ -22,8 +22,9 @@ public struct DelayedTasks: Sendable {
         """)
 
     /// Adds a task attempt, due at `at`.
-    public func schedule(_ taskID: UUID, attempt: Int, at: Date, on connection: RedisConnection) throws {
-        try connection.zadd(keys.delayed, [((at.timeIntervalSince1970 * 1000).rounded(.down), Self.member(taskID, attempt))])
+    /// The ZADD that puts a task attempt in the delayed set, due at `at` (score: milliseconds), for a pipeline.
+    public func scheduleCommand(_ taskID: UUID, attempt: Int, at: Date) -> [any RedisArgument] {
+        ["ZADD", keys.delayed, Int((at.timeIntervalSince1970 * 1000).rounded(.down)), Self.member(taskID, attempt)]
     }
 
     /// Moves up to `limit` due entries to the stream; returns how many moved.

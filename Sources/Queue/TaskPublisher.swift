@@ -14,18 +14,6 @@ public struct TaskPublisher: Sendable {
         self.prefix = prefix
     }
 
-    /// Puts task attempts in their agency's delayed set, due at their time.
-    public func schedule(_ tasks: [(id: UUID, agency: String, attempt: Int, at: Date)]) async throws {
-        guard !tasks.isEmpty else { return }
-        let prefix = prefix
-        try await redis.withConnection { connection in
-            for task in tasks {
-                try DelayedTasks(keys: AgencyKeys(agency: task.agency, prefix: prefix))
-                    .schedule(task.id, attempt: task.attempt, at: task.at, on: connection)
-            }
-        }
-    }
-
     /// Appends one message per task, pipelined; returns the entry ids.
     @discardableResult
     public func publish(_ tasks: [(id: UUID, agency: String, attempt: Int)]) async throws -> [String] {
@@ -60,9 +48,8 @@ public struct TaskPublisher: Sendable {
                              "task", task.id.uuidString.lowercased(), "attempt", task.attempt])
         }
         for task in schedule {
-            commands.append(["ZADD", AgencyKeys(agency: task.agency, prefix: prefix).delayed,
-                             Int((task.at.timeIntervalSince1970 * 1000).rounded(.down)),
-                             DelayedTasks.member(task.id, task.attempt)])
+            commands.append(DelayedTasks(keys: AgencyKeys(agency: task.agency, prefix: prefix))
+                .scheduleCommand(task.id, attempt: task.attempt, at: task.at))
         }
         guard !commands.isEmpty else { return }
         let batch = commands

@@ -4,6 +4,7 @@ import Model
 import Postgres
 import Queue
 import ServiceLifecycle
+import Services
 import Storage
 
 /// Takes over tasks whose lease expired (their worker crashed or hung) and dispatches them again.
@@ -37,8 +38,7 @@ public struct LeaseSweeper: Service {
         let dispatch = try await postgres.withConnection {
             try TaskStore.expireLeases(now: instant, limit: 200, calendar: calendar, paymentDay: paymentDay, on: $0)
         }
-        try await publisher.publish(dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) })
-        try await publisher.schedule(dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
+        try await publisher.settle(dispatch)
         return dispatch.publish.count + dispatch.schedule.count
     }
 

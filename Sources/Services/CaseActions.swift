@@ -115,9 +115,7 @@ public struct CaseActions: Sendable {
     /// After the commit; if Redis is away the reconciler publishes the tasks later.
     private func publish(_ dispatch: Dispatch) async throws {
         guard !dispatch.isEmpty else { return }
-        try? await publisher.settle(acknowledging: [], on: nil,
-                                    publish: dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) },
-                                    schedule: dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
+        try? await publisher.settle(dispatch)
     }
 
     /// How the audit trail names who acted (never a full ID number).

@@ -12,10 +12,6 @@ public struct PostgresEffectLedger: EffectLedger {
         self.postgres = postgres
     }
 
-    public func apply(idempotencyKey: String, item: Item, at: Date) async throws -> Bool {
-        try await postgres.withConnection { try LedgerStore.apply(key: idempotencyKey, item: item.rawValue, at: at, on: $0) }
-    }
-
     public func apply(batch effects: [(idempotencyKey: String, item: Item)], at: Date) async throws -> Set<String> {
         let (keys, items) = (effects.map(\.idempotencyKey), effects.map(\.item.rawValue))
         return try await postgres.withConnection { try LedgerStore.apply(keys: keys, items: items, at: at, on: $0) }

@@ -58,7 +58,7 @@ public struct TaskRunner: Sendable {
         guard !messages.isEmpty else { return [] }
         let (owner, lease, claimedAt) = (owner, lease, now())
         return try await postgres.withConnection { db in
-            try Self.retryingConflicts {
+            try db.retryingConflicts {
                 try TaskStore.claim(messages, owner: owner, lease: lease, now: claimedAt, on: db)
             }
         }
@@ -96,7 +96,7 @@ public struct TaskRunner: Sendable {
         guard !completions.isEmpty else { return CompletionResult() }
         let (calendar, paymentDay, finishedAt, actor) = (calendar, paymentDay, now(), "worker:\(owner)")
         return try await postgres.withConnection { db in
-            try Self.retryingConflicts {
+            try db.retryingConflicts {
                 try TaskStore.complete(completions, now: finishedAt, calendar: calendar, paymentDay: paymentDay,
                                        actor: actor, on: db)
             }
@@ -111,22 +111,7 @@ public struct TaskRunner: Sendable {
 
     /// After a commit: acknowledges the messages and publishes or schedules what it made due, in one round trip.
     public func settle(_ result: CompletionResult, acknowledging ids: [String] = [], on keys: AgencyKeys? = nil) async throws {
-        try await publisher.settle(
-            acknowledging: ids, on: keys,
-            publish: result.dispatch.publish.map { ($0.id, $0.agency.rawValue, $0.attempt) },
-            schedule: result.dispatch.schedule.map { ($0.id, $0.agency.rawValue, $0.attempt, $0.at) })
-    }
-
-    /// Runs a transaction again when PostgreSQL aborted it for a deadlock or serialization conflict.
-    static func retryingConflicts<T>(attempts: Int = 5, _ body: () throws -> T) throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try body()
-            } catch let error as PostgresError where error.isSerializationFailure && attempt < attempts {
-                attempt += 1
-            }
-        }
+        try await publisher.settle(result.dispatch, acknowledging: ids, on: keys)
     }
 
     /// A reason safe to store and show: the error's own description, which never carries personal data.

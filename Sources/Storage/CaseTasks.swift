@@ -183,8 +183,6 @@ extension CaseTasks {
         private var events = Columns()
         private var caseStatuses: [(UUID, CaseStatus)] = []
 
-        var isEmpty: Bool { updates.isEmpty && events.count == 0 && caseStatuses.isEmpty }
-
         mutating func update(_ id: UUID, from: TaskSnapshot, to snapshot: TaskSnapshot, readyAt: Date?, dueBy: Date?) {
             if let earlier = updates[id] {
                 updates[id] = Update(from: earlier.from, snapshot: snapshot, readyAt: readyAt ?? earlier.readyAt,

@@ -3,11 +3,6 @@ import Postgres
 
 /// The simulator's effect ledger.
 public enum LedgerStore {
-    /// Records a call; true when it applied the effect (the first call for this key).
-    public static func apply(key: String, item: String, at: Date, on db: PostgresConnection) throws -> Bool {
-        try db.query(Self.upsert, [key, item, at]).first?.decode(Bool.self, "first") ?? false
-    }
-
     /// Records several calls with distinct keys in one statement; returns the keys applied now.
     public static func apply(keys: [String], items: [String], at: Date, on db: PostgresConnection) throws -> Set<String> {
         guard !keys.isEmpty else { return [] }
@@ -29,12 +24,6 @@ public enum LedgerStore {
         }
         return result
     }
-
-    private static let upsert = PreparedStatement(name: "ledgerApply", sql: """
-        INSERT INTO simulator_ledger (idempotency_key, item, applied_at) VALUES ($1, $2, $3)
-        ON CONFLICT (idempotency_key) DO UPDATE SET calls = simulator_ledger.calls + 1
-        RETURNING (xmax = 0) AS first
-        """)
 
     private static let upsertBatch = PreparedStatement(name: "ledgerApplyBatch", sql: """
         INSERT INTO simulator_ledger (idempotency_key, item, applied_at)

@@ -103,16 +103,6 @@ public enum TaskStore {
 
     private static let claimable = TaskStatus.allCases.filter(\.isClaimable).map(\.rawValue)
 
-    /// Records the outcome of a claimed attempt, releases what waited for it, and keeps the case
-    /// status current — all in one transaction. Nil when the attempt is no longer the task's.
-    public static func complete(_ task: ClaimedTask, with event: TaskEvent, now: Date, jitter: Double,
-                                calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay,
-                                actor: String, on db: PostgresConnection) throws -> (dispatch: Dispatch, status: TaskStatus)? {
-        let result = try complete([Completion(task: task, event: event, jitter: jitter)], now: now, calendar: calendar,
-                                  paymentDay: paymentDay, actor: actor, on: db)
-        return result.statuses[task.id].map { (result.dispatch, $0) }
-    }
-
     /// Records the outcomes of claimed attempts in one transaction: each applies only while its task
     /// is still running that attempt; each releases what waited for it; every touched case's status
     /// is kept current.
@@ -148,13 +138,9 @@ public enum TaskStore {
     /// `TransitionError` and changes nothing.
     public static func act(_ event: TaskEvent, on taskID: UUID, actor: String, now: Date, calendar: WorkingDayCalendar,
                            paymentDay: PensionPaymentDay, on db: PostgresConnection) throws -> (dispatch: Dispatch, status: TaskStatus)? {
-        var attempt = 1
-        while true {
-            do {
-                return try actOnce(event, on: taskID, actor: actor, now: now, calendar: calendar, paymentDay: paymentDay, on: db)
-            } catch let error as PostgresError where error.isSerializationFailure && attempt < 5 {
-                attempt += 1  // a claim changed the task meanwhile: read it again
-            }
+        // A claim that changed the task meanwhile makes the transaction run again, reading it anew.
+        try db.retryingConflicts {
+            try actOnce(event, on: taskID, actor: actor, now: now, calendar: calendar, paymentDay: paymentDay, on: db)
         }
     }
 

@@ -90,3 +90,14 @@ public func httpRequest(_ method: String, _ url: String, headers: [String: Strin
     }
     return (status, (try? String(contentsOfFile: bodyPath, encoding: .utf8)) ?? "")
 }
+
+/// The path of one of the package's executables, built beside the test bundle by
+/// `swift build --build-tests` (which `scripts/test` runs first).
+public func builtExecutable(_ name: String) throws -> String {
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+    for candidate in [beside, FileManager.default.currentDirectoryPath + "/.build/debug/\(name)"]
+    where FileManager.default.isExecutableFile(atPath: candidate) {
+        return candidate
+    }
+    throw ScratchError("the \(name) executable is not built (swift build --build-tests builds it)")
+}

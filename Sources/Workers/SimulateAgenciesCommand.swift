@@ -30,12 +30,7 @@ struct SimulateAgenciesCommand: AsyncParsableCommand {
         let now = ProcessClock.fromEnvironment(logger: logger)
         let infrastructure = try Infrastructure(options: connection, applicationName: "agency-simulator")
         try await infrastructure.migrate(logger: logger)
-        let simulator = SimulatedAgencies(
-            ledger: PostgresEffectLedger(postgres: infrastructure.postgres),
-            transientFailureRate: Double(Environment.value("SIMULATOR_FAILURE_RATE") ?? "0") ?? 0,
-            medicalMonthsMen: try Environment.integer("SIMULATOR_MEDICAL_MONTHS_MEN") ?? 300,
-            medicalMonthsWomen: try Environment.integer("SIMULATOR_MEDICAL_MONTHS_WOMEN") ?? 240,
-            latency: .milliseconds(try Environment.integer("SIMULATOR_LATENCY_MS") ?? 0), now: now)
+        let simulator = try SimulatorSettings.simulator(ledger: PostgresEffectLedger(postgres: infrastructure.postgres), now: now)
 
         let router = Router()
         router.get("/healthz") { _, _ in "ok" }

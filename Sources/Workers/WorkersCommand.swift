@@ -75,11 +75,6 @@ extension WorkersCommand {
             guard leaseSeconds > 0 else { throw ValidationError("--lease must be at least 1 second") }
             let visibility = try visibilityTimeout ?? Environment.integer("WORKER_VISIBILITY_TIMEOUT") ?? 60
             guard visibility > 0 else { throw ValidationError("--visibility-timeout must be at least 1 second") }
-            let latency = try Environment.integer("SIMULATOR_LATENCY_MS") ?? 0
-            let failureRate = Double(Environment.value("SIMULATOR_FAILURE_RATE") ?? "0") ?? -1
-            guard latency >= 0, (0...1).contains(failureRate) else {
-                throw ValidationError("SIMULATOR_LATENCY_MS must be 0 or more and SIMULATOR_FAILURE_RATE between 0 and 1")
-            }
             let grace = try shutdownGrace ?? Environment.integer("SHUTDOWN_GRACE_SECONDS") ?? 20
             guard grace >= 0 else { throw ValidationError("--shutdown-grace must not be negative") }
 
@@ -100,8 +95,6 @@ extension WorkersCommand {
             }
             let agencyTimeout = try Environment.integer("AGENCY_TIMEOUT_SECONDS") ?? 10
 
-            let medicalMen = try Environment.integer("SIMULATOR_MEDICAL_MONTHS_MEN") ?? 300
-            let medicalWomen = try Environment.integer("SIMULATOR_MEDICAL_MONTHS_WOMEN") ?? 240
             let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "workers")
             try await infrastructure.migrate(logger: logger)
@@ -126,9 +119,7 @@ extension WorkersCommand {
                 postgres: infrastructure.postgres, publisher: publisher,
                 agencies: mode == "http"
                     ? HTTPAgencies(baseURLs: baseURLs, timeout: .seconds(agencyTimeout))
-                    : SimulatedAgencies(ledger: PostgresEffectLedger(postgres: infrastructure.postgres),
-                                        transientFailureRate: failureRate, medicalMonthsMen: medicalMen,
-                                        medicalMonthsWomen: medicalWomen, latency: .milliseconds(latency), now: now),
+                    : try SimulatorSettings.simulator(ledger: PostgresEffectLedger(postgres: infrastructure.postgres), now: now),
                 calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger,
                 now: now)
             let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher, logger: logger, now: now)

@@ -18,15 +18,6 @@ struct EndToEndTests {
     static let man = APIHarness.residentID(birth: "19650515", sequence: 3)
     static let retirement = RetirementRule(.male).retirementDate(birthDate: LocalDate(year: 1965, month: 5, day: 15)!)
 
-    static func binary(_ name: String) throws -> String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
-        for candidate in [beside, FileManager.default.currentDirectoryPath + "/.build/debug/\(name)"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        throw ScratchError("the \(name) executable is not built (swift build --build-tests builds it)")
-    }
-
     static func at(_ day: LocalDate, hour: Int = 10) -> Date {
         day.startOfDay(utcOffsetSeconds: offset).addingTimeInterval(Double(hour) * 3_600)
     }
@@ -71,11 +62,11 @@ struct EndToEndTests {
                 "DEADLINE_SWEEP_SECONDS": "1",
             ]
             let common = ["--database-schema", schema.name, "--key-prefix", prefix, "--log-level", "warning"]
-            processes.append(try ChildProcess(try EndToEndTests.binary("dashboard"),
+            processes.append(try ChildProcess(try builtExecutable("dashboard"),
                                               ["serve", "--port", "\(dashboardPort)"] + common, environment: environment))
             if mode == "http" {
                 let simulatorPort = try freeLoopbackPort()
-                processes.append(try ChildProcess(try EndToEndTests.binary("workers"),
+                processes.append(try ChildProcess(try builtExecutable("workers"),
                                                   ["simulate-agencies", "--port", "\(simulatorPort)"] + common,
                                                   environment: environment))
                 let base = "http://127.0.0.1:\(simulatorPort)"
@@ -89,7 +80,7 @@ struct EndToEndTests {
                 }
                 guard up else { throw ScratchError("the agency simulator did not start: \(processes.last!.log)") }
             }
-            processes.append(try ChildProcess(try EndToEndTests.binary("workers"), [
+            processes.append(try ChildProcess(try builtExecutable("workers"), [
                 "run", "--metrics-port", "\(try freeLoopbackPort())", "--lease", "20", "--visibility-timeout", "5",
             ] + common, environment: environment))
             let ready = try await waitUntil(timeout: .seconds(30)) {
@@ -175,6 +166,12 @@ struct EndToEndTests {
                          fundCentre: "changchun", fundAccountFrozen: frozen, householdRegistered: true, onlyChildParent: false)
     }
 
+    /// A system whose clock reads a few days after the retiree's retirement, on a payment day.
+    static func startedAfterRetirement(mode: String, _ record: Prequalification) async throws -> System {
+        let day = payable(onOrAfter: retirement.adding(days: 3))
+        return try await System(mode: mode, clock: at(day), paymentDay: day.day, prequalifications: [record])
+    }
+
     static func filing(pension: Bool = false, medical: Bool = false, fund: String = "none") -> String {
         let bank = fund == "sealAndExtract"
             ? #", "bankAccount": {"bank": "中国工商银行", "accountNumber": "6222020200112233445", "holderName": "张三"}"# : ""
@@ -184,9 +181,7 @@ struct EndToEndTests {
 
     @Test("a full case with every item reaches completed", arguments: modes)
     func fullCase(mode: String) async throws {
-        let day = Self.payable(onOrAfter: Self.retirement.adding(days: 3))
-        let system = try await System(mode: mode, clock: Self.at(day), paymentDay: day.day,
-                                      prequalifications: [try Self.prequalification()])
+        let system = try await Self.startedAfterRetirement(mode: mode, try Self.prequalification())
         let agent = try await system.token(.agent, organisation: "acme")
         let retiree = try await system.token(.individual, idNumber: Self.man)
         let filed = try system.api("POST", "/api/v1/cases", token: agent,
@@ -230,9 +225,7 @@ struct EndToEndTests {
 
     @Test("a frozen fund account fails the extraction; unfrozen and retriggered, it completes", arguments: modes)
     func frozenFund(mode: String) async throws {
-        let day = Self.payable(onOrAfter: Self.retirement.adding(days: 3))
-        let system = try await System(mode: mode, clock: Self.at(day), paymentDay: day.day,
-                                      prequalifications: [try Self.prequalification(frozen: true)])
+        let system = try await Self.startedAfterRetirement(mode: mode, try Self.prequalification(frozen: true))
         let agent = try await system.token(.agent, organisation: "acme")
         let retiree = try await system.token(.individual, idNumber: Self.man)
         let staff = try await system.token(.operator)
@@ -276,9 +269,7 @@ struct EndToEndTests {
 
     @Test("a medical transfer that fails and is given up by the filer closes the case", arguments: modes)
     func medicalAbandoned(mode: String) async throws {
-        let day = Self.payable(onOrAfter: Self.retirement.adding(days: 3))
-        let system = try await System(mode: mode, clock: Self.at(day), paymentDay: day.day,
-                                      prequalifications: [try Self.prequalification(medicalMonths: 100)])
+        let system = try await Self.startedAfterRetirement(mode: mode, try Self.prequalification(medicalMonths: 100))
         let agent = try await system.token(.agent, organisation: "acme")
         #expect(try system.api("POST", "/api/v1/cases", token: agent, body: Self.filing(medical: true)).status == 201)
         let failed = try await system.settle { $0["medical.transfer"] == "failed" }

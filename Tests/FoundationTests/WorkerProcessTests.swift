@@ -8,22 +8,10 @@ import TestSupport
 
 /// Real `workers` processes, killed and stopped by signal, against real PostgreSQL and Redis.
 extension EngineTests {
-    /// The `workers` executable built beside this test bundle.
-    static var workersBinary: String {
-        get throws {
-            let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("workers").path
-            for candidate in [beside, FileManager.default.currentDirectoryPath + "/.build/debug/workers"]
-            where FileManager.default.isExecutableFile(atPath: candidate) {
-                return candidate
-            }
-            throw ScratchError("the workers executable is not built (swift build --build-tests builds it)")
-        }
-    }
-
     /// Starts a worker process on this test's schema and key prefix.
     func startWorker(_ s: Setup, latencyMilliseconds: Int, grace: Int = 10, extra: [String] = []) throws -> (ChildProcess, Int) {
         let port = try freeLoopbackPort()
-        let child = try ChildProcess(try Self.workersBinary, [
+        let child = try ChildProcess(try builtExecutable("workers"), [
             "run", "--database-schema", s.h.schema.name, "--key-prefix", s.h.keyPrefix,
             "--metrics-port", "\(port)", "--lease", "2", "--visibility-timeout", "2", "--concurrency", "4",
             "--batch-size", "2", "--shutdown-grace", "\(grace)", "--log-level", "warning",
