@@ -78,6 +78,30 @@ extension EngineTests {
         await s.h.close()
     }
 
+    @Test("Redis restarted mid-run, losing its data: the consumers reconnect, the reconciler republishes, every task finishes once")
+    func redisRestartMidRun() async throws {
+        let redis = try ScratchRedis()
+        let s = try await setup(redisURL: redis.url, latency: .milliseconds(150))
+        _ = try await file(s, request(medical: true, fund: .seal))
+        let restartedMidRun = Mutex(false)
+        let reconciler = Reconciler(postgres: s.h.infrastructure.postgres, publisher: s.publisher, bound: .seconds(1),
+                                    interval: .milliseconds(200), logger: s.logger, now: { Date() })
+        let completed = try await drain(s, redisURL: redis.url, timeout: .seconds(60), alongside: [reconciler], during: {
+            _ = try await waitUntil(timeout: .seconds(10)) { try await tasks(s).values.contains { $0.status == "succeeded" } }
+            let left = try await tasks(s).values.filter { $0.status != "succeeded" }.count
+            try redis.stop()
+            restartedMidRun.withLock { $0 = left > 0 }
+            try redis.start()
+        }) { try await caseStatus(s) == "completed" }
+        #expect(completed)
+        #expect(restartedMidRun.withLock { $0 }, "the restart came after every task had finished")
+        let final = try await tasks(s)
+        let effects = try await ledger(s)
+        #expect(Set(effects.keys) == Set(final.values.map { $0.id.uuidString.lowercased() }))
+        #expect(effects.values.allSatisfy { $0 == 1 })
+        await s.h.close()
+    }
+
     @Test("PostgreSQL restarted mid-run: the workers reconnect and every task finishes once")
     func postgresRestartMidRun() async throws {
         let postgres = try ScratchPostgres()
