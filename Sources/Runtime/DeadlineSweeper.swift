@@ -18,8 +18,6 @@ public struct DeadlineSweeper: Service {
     public let logger: Logger
     public let factory: any MetricsFactory
 
-    static let lockKey: Int64 = 0x5245_414C_4E41_4D45  // "REALNAME"
-
     public init(postgres: PostgresPool, calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay,
                 interval: Duration = .seconds(60), logger: Logger, factory: any MetricsFactory = MetricsSystem.factory,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -38,8 +36,9 @@ public struct DeadlineSweeper: Service {
         let (calendar, paymentDay, instant) = (calendar, paymentDay, now())
         let today = LocalDate(instant, utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
         let result: (Int, [String: Int])? = try await postgres.withConnection { db in
-            guard try db.tryAdvisoryLock(Self.lockKey) else { return nil }
-            defer { _ = try? db.advisoryUnlock(Self.lockKey) }
+            let key = try SingletonLock.key("deadlines", on: db)
+            guard try db.tryAdvisoryLock(key) else { return nil }
+            defer { _ = try? db.advisoryUnlock(key) }
             let cancelled = try RealNameStore.cancelMissedDeadlines(today: today, now: instant, limit: 500, calendar: calendar,
                                                                    paymentDay: paymentDay, on: db)
             var overdue: [String: Int] = [:]

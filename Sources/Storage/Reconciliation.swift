@@ -12,7 +12,8 @@ public enum Reconciliation {
     public static func overdue(now: Date, bound: Duration, limit: Int,
                                on db: PostgresConnection) throws -> [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)] {
         try db.transaction { db in
-            let locked = try db.query("SELECT pg_try_advisory_xact_lock($1) AS locked", [Self.lockKey],
+            let locked = try db.query("SELECT pg_try_advisory_xact_lock($1) AS locked",
+                                      [try SingletonLock.key("reconciler", on: db)],
                                       name: "reconcilerLock").first?.decode(Bool.self, "locked") ?? false
             guard locked else { return [] }
             let cutoff = now.addingTimeInterval(-Double(bound.components.seconds))
@@ -28,8 +29,6 @@ public enum Reconciliation {
             return found
         }
     }
-
-    static let lockKey = Int64(bitPattern: StableHash.fnv1a64("singleton:reconciler".utf8))
 
     /// Queued work not dispatched since the cutoff, and delayed work whose time passed before it.
     private static let select = PreparedStatement(name: "overdueTasks", sql: """
