@@ -69,7 +69,7 @@ public struct DeadlineSweeper: Service {
         }
     }
 
-    /// Matches the partial index `tasks_open_due` (migration 0006).
+    /// Answered from the partial index `tasks_open_due_agency` (migration 0007) alone.
     private static let overdue = PreparedStatement(name: "overdueByAgency", sql: """
         SELECT agency, count(*) AS n FROM tasks
         WHERE due_by IS NOT NULL AND due_by < $1

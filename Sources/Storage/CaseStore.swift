@@ -138,16 +138,19 @@ public enum CaseStore {
             SELECT seq, case_no, status, filed_at, filed_by, retiree_name, retiree_id_number, retirement_date, organisation_id
             FROM cases WHERE \(conditions.joined(separator: " AND ")) ORDER BY seq DESC LIMIT $\(parameters.count)
             """
-        return try db.query(sql, parameters, name: "listCases").map { row in
-            CaseSummary(seq: try row.decode(Int.self, "seq"), caseNo: try row.decode(String.self, "case_no"),
-                        status: CaseStatus(rawValue: try row.decode(String.self, "status"))!,
-                        filedAt: try row.decode(Date.self, "filed_at"),
-                        filedBy: FilerKind(rawValue: try row.decode(String.self, "filed_by"))!,
-                        retireeName: try row.decode(String.self, "retiree_name"),
-                        retireeIDNumber: try row.decode(String.self, "retiree_id_number"),
-                        retirementDate: try row.decode(LocalDate.self, "retirement_date"),
-                        organisation: try row.decodeIfPresent(String.self, "organisation_id"))
-        }
+        return try db.query(sql, parameters, name: "listCases").map(summary)
+    }
+
+    /// A case-list line from a row with the list's columns.
+    static func summary(_ row: PostgresRow) throws -> CaseSummary {
+        CaseSummary(seq: try row.decode(Int.self, "seq"), caseNo: try row.decode(String.self, "case_no"),
+                    status: CaseStatus(rawValue: try row.decode(String.self, "status"))!,
+                    filedAt: try row.decode(Date.self, "filed_at"),
+                    filedBy: FilerKind(rawValue: try row.decode(String.self, "filed_by"))!,
+                    retireeName: try row.decode(String.self, "retiree_name"),
+                    retireeIDNumber: try row.decode(String.self, "retiree_id_number"),
+                    retirementDate: try row.decode(LocalDate.self, "retirement_date"),
+                    organisation: try row.decodeIfPresent(String.self, "organisation_id"))
     }
 
     private static let insertCase = PreparedStatement(name: "insertCase", sql: """

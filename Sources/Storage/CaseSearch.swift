@@ -1,0 +1,199 @@
+import Foundation
+import Model
+import Postgres
+
+/// What the operators' case list filters on. Every field is optional; the task fields (`agency`,
+/// `itemStatus`, `overdue`) describe one task: "a case with a failed fund task".
+public struct CaseFilter: Sendable, Equatable {
+    public var status: CaseStatus?
+    public var agency: Agency?
+    public var itemStatus: TaskStatus?
+    /// Only cases with an unfinished task past its time limit at `now`.
+    public var overdueAt: Date?
+    /// Filed at or after / before these instants.
+    public var filedFrom: Date?
+    public var filedBefore: Date?
+    public var caseNo: String?
+    /// The last four characters of the retiree's ID number (what the masked number shows).
+    public var idSuffix: String?
+    public var organisation: String?
+
+    public init(status: CaseStatus? = nil, agency: Agency? = nil, itemStatus: TaskStatus? = nil, overdueAt: Date? = nil,
+                filedFrom: Date? = nil, filedBefore: Date? = nil, caseNo: String? = nil, idSuffix: String? = nil,
+                organisation: String? = nil) {
+        self.status = status
+        self.agency = agency
+        self.itemStatus = itemStatus
+        self.overdueAt = overdueAt
+        self.filedFrom = filedFrom
+        self.filedBefore = filedBefore
+        self.caseNo = caseNo
+        self.idSuffix = idSuffix
+        self.organisation = organisation
+    }
+}
+
+/// A failed or dead task as the failed-work page lists it.
+public struct AttentionTask: Sendable, Equatable {
+    public var taskID: UUID
+    public var caseNo: String
+    public var item: Item
+    public var agency: Agency
+    public var status: TaskStatus
+    public var attempt: Int
+    public var lastError: String?
+    public var updatedAt: Date
+    public var retireeName: String
+    public var retireeIDNumber: String
+}
+
+/// Which failed or dead tasks the failed-work page shows and bulk retrigger acts on.
+public struct AttentionFilter: Sendable, Equatable {
+    /// `failed`, `dead`, or nil for both.
+    public var status: TaskStatus?
+    public var agency: Agency?
+    public var item: Item?
+
+    public init(status: TaskStatus? = nil, agency: Agency? = nil, item: Item? = nil) {
+        self.status = status
+        self.agency = agency
+        self.item = item
+    }
+
+    var statuses: [String] { status.map { [$0.rawValue] } ?? [TaskStatus.failed.rawValue, TaskStatus.dead.rawValue] }
+}
+
+/// The operators' searches. Each query is assembled from fixed fragments with every value bound,
+/// and each filter has an index to stand on (migrations 0002 and 0007), so a page never scans the
+/// task table.
+public enum CaseSearch {
+    /// A page of cases matching `filter`, newest first, before the keyset cursor `beforeSeq`.
+    public static func cases(_ filter: CaseFilter, limit: Int, beforeSeq: Int?, on db: PostgresConnection) throws -> [CaseSummary] {
+        var parameters: [any PostgresEncodable] = []
+        func bind(_ value: any PostgresEncodable) -> String {
+            parameters.append(value)
+            return "$\(parameters.count)"
+        }
+        var conditions: [String] = []
+        if let beforeSeq { conditions.append("c.seq < \(bind(beforeSeq))") }
+        if let status = filter.status { conditions.append("c.status = \(bind(status.rawValue))") }
+        if let organisation = filter.organisation { conditions.append("c.organisation_id = \(bind(organisation))") }
+        if let caseNo = filter.caseNo { conditions.append("c.case_no = \(bind(caseNo))") }
+        if let suffix = filter.idSuffix { conditions.append("right(c.retiree_id_number, 4) = \(bind(suffix))") }
+        if let from = filter.filedFrom { conditions.append("c.filed_at >= \(bind(from))") }
+        if let before = filter.filedBefore { conditions.append("c.filed_at < \(bind(before))") }
+        var taskConditions: [String] = []
+        if let agency = filter.agency { taskConditions.append("t.agency = \(bind(agency.rawValue))") }
+        if let itemStatus = filter.itemStatus { taskConditions.append("t.status = \(bind(itemStatus.rawValue))") }
+        if let now = filter.overdueAt {
+            taskConditions.append("t.due_by IS NOT NULL AND t.due_by < \(bind(now)) AND t.status IN \(openStatuses)")
+        }
+        if !taskConditions.isEmpty {
+            conditions.append("EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND \(taskConditions.joined(separator: " AND ")))")
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = """
+            SELECT c.seq, c.case_no, c.status, c.filed_at, c.filed_by, c.retiree_name, c.retiree_id_number,
+                   c.retirement_date, c.organisation_id
+            FROM cases c \(whereClause) ORDER BY c.seq DESC LIMIT \(bind(limit))
+            """
+        return try db.query(sql, parameters, name: "searchCases").map(CaseStore.summary)
+    }
+
+    /// Failed and dead tasks matching `filter`: failed fund extractions first (their real-name
+    /// window is running), then the longest waiting.
+    public static func attention(_ filter: AttentionFilter, limit: Int, on db: PostgresConnection) throws -> [AttentionTask] {
+        let (conditions, parameters) = attentionConditions(filter)
+        let sql = """
+            SELECT t.id, c.case_no, t.item, t.agency, t.status, t.attempt, t.last_error, t.updated_at,
+                   c.retiree_name, c.retiree_id_number
+            FROM tasks t JOIN cases c ON c.id = t.case_id
+            WHERE \(conditions)
+            ORDER BY (t.item = 'fund.extraction' AND t.status = 'failed') DESC, t.updated_at, t.id
+            LIMIT $\(parameters.count + 1)
+            """
+        return try db.query(sql, parameters + [limit], name: "attentionTasks").compactMap { row in
+            guard let item = Item(rawValue: try row.decode(String.self, "item")),
+                  let agency = Agency(rawValue: try row.decode(String.self, "agency")),
+                  let status = TaskStatus(rawValue: try row.decode(String.self, "status"))
+            else { return nil }
+            return AttentionTask(taskID: try row.decode(UUID.self, "id"), caseNo: try row.decode(String.self, "case_no"),
+                                 item: item, agency: agency, status: status, attempt: try row.decode(Int.self, "attempt"),
+                                 lastError: try row.decodeIfPresent(String.self, "last_error"),
+                                 updatedAt: try row.decode(Date.self, "updated_at"),
+                                 retireeName: try row.decode(String.self, "retiree_name"),
+                                 retireeIDNumber: try row.decode(String.self, "retiree_id_number"))
+        }
+    }
+
+    /// How many tasks match `filter` (index `tasks_unfinished`).
+    public static func attentionCount(_ filter: AttentionFilter, on db: PostgresConnection) throws -> Int {
+        let (conditions, parameters) = attentionConditions(filter)
+        return try db.query("SELECT count(*) AS n FROM tasks t WHERE \(conditions)", parameters,
+                            name: "attentionCount").first?.decode(Int.self, "n") ?? 0
+    }
+
+    /// The ids of up to `limit` matching tasks after `afterID`, failed fund extractions in a first
+    /// pass (`fundExtractions: true`) and everything else in a second: what bulk retrigger walks.
+    public static func attentionIDs(_ filter: AttentionFilter, fundExtractions: Bool, after afterID: UUID?, limit: Int,
+                                    on db: PostgresConnection) throws -> [UUID] {
+        var (conditions, parameters) = attentionConditions(filter)
+        parameters.append(fundExtractions)
+        conditions += " AND ((t.item = 'fund.extraction' AND t.status = 'failed') = $\(parameters.count))"
+        if let afterID {
+            parameters.append(afterID)
+            conditions += " AND t.id > $\(parameters.count)"
+        }
+        parameters.append(limit)
+        return try db.query("SELECT t.id FROM tasks t WHERE \(conditions) ORDER BY t.id LIMIT $\(parameters.count)",
+                            parameters, name: "attentionIDs").map { try $0.decode(UUID.self, "id") }
+    }
+
+    private static func attentionConditions(_ filter: AttentionFilter) -> (String, [any PostgresEncodable]) {
+        var parameters: [any PostgresEncodable] = [filter.statuses]
+        var conditions = ["t.status = ANY($1::text[])"]
+        if let agency = filter.agency {
+            parameters.append(agency.rawValue)
+            conditions.append("t.agency = $\(parameters.count)")
+        }
+        if let item = filter.item {
+            parameters.append(item.rawValue)
+            conditions.append("t.item = $\(parameters.count)")
+        }
+        return (conditions.joined(separator: " AND "), parameters)
+    }
+
+    /// Unfinished tasks per agency and status, from the partial index `tasks_unfinished`.
+    public static func unfinishedCounts(on db: PostgresConnection) throws -> [String: [String: Int]] {
+        var counts: [String: [String: Int]] = [:]
+        for row in try db.query(countUnfinished) {
+            counts[try row.decode(String.self, "agency"), default: [:]][try row.decode(String.self, "status")] =
+                try row.decode(Int.self, "n")
+        }
+        return counts
+    }
+
+    /// Open tasks past their time limit at `now`, per agency (index `tasks_open_due_agency`).
+    public static func overdueCounts(at now: Date, on db: PostgresConnection) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try db.query(countOverdue, [now]) {
+            counts[try row.decode(String.self, "agency")] = try row.decode(Int.self, "n")
+        }
+        return counts
+    }
+
+    /// The statuses of a task that is still open (the predicate of `tasks_open_due_agency`).
+    static let openStatuses = "('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName')"
+
+    private static let countUnfinished = PreparedStatement(name: "countUnfinished", sql: """
+        SELECT agency, status, count(*) AS n FROM tasks
+        WHERE status NOT IN ('succeeded', 'cancelled', 'abandoned') GROUP BY agency, status
+        """)
+
+    private static let countOverdue = PreparedStatement(name: "countOverdue", sql: """
+        SELECT agency, count(*) AS n FROM tasks
+        WHERE due_by IS NOT NULL AND due_by < $1
+          AND status IN \(openStatuses)
+        GROUP BY agency
+        """)
+}
