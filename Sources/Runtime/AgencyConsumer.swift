@@ -161,7 +161,7 @@ public struct AgencyConsumer: Service {
                 let elapsed = ContinuousClock.now - started
                 for task in claimed {
                     guard let status = done.statuses[task.id] else { continue }
-                    metrics.outcome(task.item, status)
+                    metrics.outcome(task.item, status, agency: agency)
                     metrics.processing(agency, elapsed)
                     if let dueBy = task.dueBy, dueBy < runner.now() { metrics.breach(task.item) }
                 }

@@ -9,13 +9,17 @@ import Model
 /// them from a registry of their own.
 public struct WorkerMetrics: Sendable {
     let factory: any MetricsFactory
+    /// Per-minute tallies for the dashboard's charts, when this process keeps them.
+    let samples: MinuteSamples?
 
-    public init(factory: any MetricsFactory = MetricsSystem.factory) {
+    public init(factory: any MetricsFactory = MetricsSystem.factory, samples: MinuteSamples? = nil) {
         self.factory = factory
+        self.samples = samples
     }
 
     /// A committed outcome: the task's new status (succeeded, failed, retrying, dead, awaitingConditions…).
-    func outcome(_ item: Item, _ status: TaskStatus) {
+    func outcome(_ item: Item, _ status: TaskStatus, agency: String) {
+        samples?.outcome(agency: agency, succeeded: status == .succeeded)
         Counter(label: "onething_task_outcomes_total", dimensions: [("item", item.rawValue), ("status", status.rawValue)],
                 factory: factory).increment()
         if status == .retrying {
@@ -38,6 +42,7 @@ public struct WorkerMetrics: Sendable {
     func queueWait(_ agency: String, messageID: String, claimedAt: Date) {
         guard let millis = messageID.split(separator: "-").first.flatMap({ Int64($0) }) else { return }
         let nanos = max(0, Int64((claimedAt.timeIntervalSince1970 * 1000 - Double(millis)) * 1_000_000))
+        samples?.waited(agency: agency, millis: Int(nanos / 1_000_000))
         Timer(label: "onething_task_queue_wait_seconds", dimensions: [("agency", agency)], factory: factory)
             .recordNanoseconds(nanos)
     }

@@ -128,11 +128,14 @@ extension WorkersCommand {
             let deadlines = DeadlineSweeper(postgres: infrastructure.postgres, calendar: calendar, paymentDay: paymentDay,
                                             interval: .seconds(try Environment.integer("DEADLINE_SWEEP_SECONDS") ?? 60),
                                             logger: logger, now: now)
+            let samples = MinuteSamples(now: now)
+            let flusher = SampleFlusher(postgres: infrastructure.postgres, samples: samples, logger: logger)
+            let metrics = WorkerMetrics(samples: samples)
             let consumers = ConsumerGroup(agencyList.map { agency in
                 AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
                                               runner: runner, consumerName: workerID, slots: slots, batchSize: batch,
                                               visibilityTimeout: .seconds(visibility), shutdownGrace: .seconds(grace), logger: logger,
-                                              inFlight: inFlight)
+                                              inFlight: inFlight, metrics: metrics)
             })
             let promoter = DelayedPromoter(redis: infrastructure.redis,
                                            keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
@@ -151,7 +154,7 @@ extension WorkersCommand {
                                      serverName: "workers"),
                 logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: consumers)],
+                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: flusher), .init(service: consumers)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()
