@@ -65,15 +65,62 @@ public struct CaseActions: Sendable {
         }
     }
 
-    /// The filer gives a failed item up; what waited for it is cancelled.
+    /// The filer, or an operator, gives a failed item up; what waited for it is cancelled.
     public func abandon(caseNo: String, item: String, by caller: Caller) async throws -> TaskRecord {
-        guard caller.role != .operator else {
-            _ = try await visibleCase(caseNo, by: caller)
-            throw ServiceError(.notAbandonable, "Only the filer can give an item up.")
-        }
-        return try await act(.abandon, caseNo: caseNo, item: item, by: caller) { status, _ in
+        try await act(.abandon, caseNo: caseNo, item: item, by: caller) { status, _ in
             ServiceError(.notAbandonable, "Only a failed item can be given up; this one is \(status.rawValue).")
         }
+    }
+
+    /// What a bulk retrigger did.
+    public struct BulkOutcome: Sendable, Equatable {
+        /// Tasks given a new attempt, failed fund extractions first.
+        public var retriggered: [UUID] = []
+        /// Tasks that matched but had moved on meanwhile (retriggered by someone else, abandoned).
+        public var skipped = 0
+    }
+
+    /// An operator retriggers every failed or dead task matching `filter`: failed fund extractions
+    /// first (their real-name window is running), then the rest. Each task is its own transaction
+    /// and audit event, so a task that moved on meanwhile is skipped rather than failing the lot.
+    public func retriggerAll(_ filter: AttentionFilter, by caller: Caller, batchSize: Int = 200) async throws -> BulkOutcome {
+        guard caller.role == .operator else { throw ServiceError.notFound() }
+        let (calendar, paymentDay, actor) = (calendar, paymentDay, Self.actor(caller))
+        var outcome = BulkOutcome()
+        for fundExtractions in [true, false] {
+            var after: UUID?
+            while true {
+                let cursor = after
+                let ids = try await postgres.withConnection { db in
+                    try CaseSearch.attentionIDs(filter, fundExtractions: fundExtractions, after: cursor, limit: batchSize, on: db)
+                }
+                guard let last = ids.last else { break }
+                after = last
+                let instant = now()
+                let (done, skipped) = try await postgres.withConnection { db in
+                    var dispatch = Dispatch()
+                    var done: [UUID] = []
+                    var skipped = 0
+                    for id in ids {
+                        do {
+                            guard let result = try TaskStore.act(.retrigger(by: .operator), on: id, actor: actor, now: instant,
+                                                                 calendar: calendar, paymentDay: paymentDay, on: db)
+                            else { skipped += 1; continue }
+                            dispatch.publish += result.dispatch.publish
+                            dispatch.schedule += result.dispatch.schedule
+                            done.append(id)
+                        } catch is TransitionError {
+                            skipped += 1
+                        }
+                    }
+                    return ((done, dispatch), skipped)
+                }
+                outcome.retriggered += done.0
+                outcome.skipped += skipped
+                try await publish(done.1)
+            }
+        }
+        return outcome
     }
 
     private func act(_ event: TaskEvent, caseNo: String, item itemName: String, by caller: Caller,

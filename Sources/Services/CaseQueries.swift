@@ -44,9 +44,9 @@ public struct CaseQueries: Sendable {
         return (cases, next)
     }
 
-    static func encodeCursor(_ seq: Int) -> String { "c\(String(seq, radix: 36))" }
+    public static func encodeCursor(_ seq: Int) -> String { "c\(String(seq, radix: 36))" }
 
-    static func decodeCursor(_ cursor: String) -> Int? {
+    public static func decodeCursor(_ cursor: String) -> Int? {
         guard cursor.hasPrefix("c"), cursor.count <= 16, let seq = Int(cursor.dropFirst(), radix: 36), seq > 0 else { return nil }
         return seq
     }

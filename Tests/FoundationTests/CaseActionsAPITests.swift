@@ -71,7 +71,7 @@ extension EngineTests {
         }
         #expect(failedAgain)
         try await s.h.app.test(.router) { client in
-            // An operator retriggers too; then the filer gives it up (an operator may not).
+            // An operator retriggers too; then the filer gives it up.
             let again = try await client.send(.post, "\(base)/medical.transfer/retrigger", headers: bearer(staff))
             #expect(again.status == .accepted)
         }
@@ -81,7 +81,8 @@ extension EngineTests {
         }
         #expect(failedThird)
         try await s.h.app.test(.router) { client in
-            let refused = try await client.send(.post, "\(base)/medical.transfer/abandon", headers: bearer(staff))
+            // Only a failed item can be given up, by the filer or an operator alike.
+            let refused = try await client.send(.post, "\(base)/hr.qualification/abandon", headers: bearer(staff))
             #expect(refused.status == .conflict)
             #expect(refused.text.contains("not_abandonable"))
             let notFailed = try await client.send(.post, "\(base)/hr.qualification/abandon", headers: bearer(agent))
