@@ -10,7 +10,7 @@ struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "The HTTP API and operator dashboard.",
-        subcommands: [Serve.self, MigrateCommand.self, TokenCommand.self],
+        subcommands: [Serve.self, MigrateCommand.self, TokenCommand.self, OperatorCommand.self, SeedCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -39,14 +39,15 @@ extension DashboardCommand {
             let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard")
             try await infrastructure.migrate(logger: logger)
+            let api = APIDependencies(postgres: infrastructure.postgres,
+                                      filing: try infrastructure.filingService(logger: logger, now: now),
+                                      paymentDay: paymentDay)
+            let secure = Environment.value("SESSION_COOKIE_SECURE").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
+            let pages = DashboardDependencies.make(infrastructure: infrastructure, api: api, logger: logger, secureCookies: secure)
             let app = Application(
-                router: DashboardRouter.make(
-                    infrastructure: infrastructure,
-                    api: APIDependencies(postgres: infrastructure.postgres,
-                                         filing: try infrastructure.filingService(logger: logger, now: now),
-                                         paymentDay: paymentDay),
-                    logger: logger),
+                router: DashboardRouter.make(infrastructure: infrastructure, api: api, dashboard: pages, logger: logger),
                 configuration: .init(address: .hostname(host, port: port), serverName: "retirement-one-thing"),
+                services: [pages.overview],
                 logger: logger)
             try await app.runService()
             await infrastructure.shutdown()

@@ -6,8 +6,8 @@ import Services
 
 /// The dashboard's routes.
 public enum DashboardRouter {
-    /// Builds the router: health, readiness and the `/api/v1` API.
-    public static func make(infrastructure: Infrastructure, api: APIDependencies,
+    /// Builds the router: health, readiness, the `/api/v1` API and, given their dependencies, the operator pages.
+    public static func make(infrastructure: Infrastructure, api: APIDependencies, dashboard: DashboardDependencies? = nil,
                             logger: Logger = Logger(label: "api")) -> Router<BasicRequestContext> {
         let router = Router()
         // Outermost, so unknown paths and methods get the error body too.
@@ -20,7 +20,25 @@ public enum DashboardRouter {
             return JSONResponse.make(ReadinessBody(readiness), status: readiness.isReady ? .ok : .serviceUnavailable)
         }
         APIRoutes.add(to: router, dependencies: api, logger: logger)
+        if let dashboard {
+            DashboardPages.add(to: router, dependencies: dashboard, logger: logger)
+        }
         return router
+    }
+}
+
+extension DashboardDependencies {
+    /// The operator pages' dependencies made from a process's connections and the API's services.
+    public static func make(infrastructure: Infrastructure, api: APIDependencies, logger: Logger,
+                            secureCookies: Bool = false) -> DashboardDependencies {
+        let now = api.filing.now
+        return DashboardDependencies(
+            accounts: OperatorAccounts(postgres: infrastructure.postgres, redis: infrastructure.redis,
+                                       keyPrefix: infrastructure.keyPrefix, logger: logger, now: now),
+            overview: LiveOverview(service: OverviewService(postgres: infrastructure.postgres, redis: infrastructure.redis,
+                                                            keyPrefix: infrastructure.keyPrefix, now: now),
+                                   logger: logger),
+            postgres: infrastructure.postgres, actions: api.actions, now: now, secureCookies: secureCookies)
     }
 }
 

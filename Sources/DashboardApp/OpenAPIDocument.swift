@@ -616,7 +616,7 @@ enum OpenAPIDocument {
               "cases"
             ],
             "summary": "Give an item up",
-            "description": "The filer gives a failed item up; what waited for it is cancelled, and the case closes when nothing else is left. Operators cannot. 409 not_abandonable otherwise.",
+            "description": "The filer gives a failed item up; what waited for it is cancelled, and the case closes when nothing else is left. The filer or an operator. 409 not_abandonable otherwise.",
             "security": [
               {
                 "bearerAuth": []

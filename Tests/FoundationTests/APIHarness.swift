@@ -15,6 +15,7 @@ final class APIHarness: Sendable {
     let infrastructure: Infrastructure
     let keyPrefix: String
     let app: Application<RouterResponder<BasicRequestContext>>
+    let dashboard: DashboardDependencies
 
     /// `now` is the clock the filing rules see (default 2025-11-30 10:00 Beijing time).
     /// `clock`, when given, replaces the fixed `now` (a test that moves time).
@@ -29,9 +30,10 @@ final class APIHarness: Sendable {
         logger.logLevel = .warning
         try await infrastructure.migrate(logger: logger)
         let filing = try infrastructure.filingService(logger: logger, now: clock ?? { now })
-        app = Application(router: DashboardRouter.make(
-            infrastructure: infrastructure,
-            api: APIDependencies(postgres: infrastructure.postgres, filing: filing), logger: logger))
+        let api = APIDependencies(postgres: infrastructure.postgres, filing: filing)
+        dashboard = DashboardDependencies.make(infrastructure: infrastructure, api: api, logger: logger)
+        app = Application(router: DashboardRouter.make(infrastructure: infrastructure, api: api, dashboard: dashboard,
+                                                       logger: logger))
     }
 
     func close() async {

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Services
+import Synchronization
+
+/// The overview every operator sees, computed at most about once a second however many of them
+/// look: requests read the latest snapshot, and this service refreshes it while anyone has looked
+/// in the last minute. Without the service running (a test), a stale snapshot is recomputed on read.
+public final class LiveOverview: Service, Sendable {
+    private struct State {
+        var snapshot: Overview?
+        var takenAt: ContinuousClock.Instant?
+        var lastRead: ContinuousClock.Instant?
+        var refreshing = false
+    }
+
+    let service: OverviewService
+    let maxAge: Duration
+    let logger: Logger
+    private let state = Mutex(State())
+
+    public init(service: OverviewService, maxAge: Duration = .seconds(1), logger: Logger) {
+        self.service = service
+        self.maxAge = maxAge
+        self.logger = logger
+    }
+
+    /// The latest snapshot: at most `maxAge` old while the refresher runs (a few times that
+    /// under load); computed now when there is none or it is older than that.
+    public func current() async throws -> Overview {
+        let now = ContinuousClock.now
+        let cached: Overview? = state.withLock { state in
+            state.lastRead = now
+            guard let snapshot = state.snapshot, let takenAt = state.takenAt else { return nil }
+            let limit = state.refreshing ? maxAge * 5 : maxAge
+            return now - takenAt <= limit ? snapshot : nil
+        }
+        if let cached { return cached }
+        return try await refresh()
+    }
+
+    @discardableResult
+    func refresh() async throws -> Overview {
+        let snapshot = try await service.snapshot()
+        let takenAt = ContinuousClock.now
+        state.withLock { state in
+            state.snapshot = snapshot
+            state.takenAt = takenAt
+        }
+        return snapshot
+    }
+
+    public func run() async throws {
+        state.withLock { $0.refreshing = true }
+        defer { state.withLock { $0.refreshing = false } }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let recentlyRead = state.withLock { state in
+                state.lastRead.map { ContinuousClock.now - $0 < .seconds(60) } ?? false
+            }
+            if recentlyRead {
+                do {
+                    try await refresh()
+                } catch {
+                    logger.warning("overview not refreshed", metadata: ["error": "\(error)"])
+                }
+            }
+            try? await cancelWhenGracefulShutdown { [maxAge] in try await Task.sleep(for: maxAge) }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Model
+import Storage
+
+/// `/cases/{caseNo}`: the case, every task's state, and the full timeline of events.
+enum CasePage {
+    static func fragment(_ record: CaseRecord, events: [EventRecord], session: OperatorSession, now: Date,
+                         notice: HTML = .empty) -> HTML {
+        let canAct = session.role == .operator
+        let back = "/cases/\(record.caseNo)"
+        let tasks = HTML(record.tasks.map { task in
+            let overdue = TaskBody.isOverdue(task, now: now)
+            var actions: [HTML] = []
+            if canAct && (task.status == .failed || task.status == .dead) {
+                actions.append(TaskActions.button("retrigger", caseNo: record.caseNo, item: task.item.rawValue,
+                                                  csrf: session.csrfToken, back: back))
+            }
+            if canAct && task.status == .failed {
+                actions.append(TaskActions.button("abandon", caseNo: record.caseNo, item: task.item.rawValue,
+                                                  csrf: session.csrfToken, back: back))
+            }
+            return """
+                <tr><td>\(task.item.rawValue)</td><td>\(task.agency.rawValue)</td><td>\(Layout.badge(task.status.rawValue))</td>\
+                <td class="num">\(task.attempt)</td><td>\(Format.time(task.nextAttemptAt))</td>\
+                <td>\(Format.time(task.dueBy))\(overdue ? " <span class=\"bad\">overdue</span>" as HTML : .empty)</td>\
+                <td class="wrap">\(task.lastError.map(Redaction.maskNumbers) ?? "")</td><td>\(actions)</td></tr>
+                """
+        })
+        let timeline = HTML(events.map { event in
+            """
+            <tr><td>\(Format.time(event.at))</td><td>\(event.item?.rawValue ?? "case")</td>\
+            <td>\(event.from.map { Layout.badge($0) } ?? .empty) → \(Layout.badge(event.to))</td>\
+            <td class="num">\(event.attempt.map(String.init) ?? "")</td><td>\(event.actor)</td>\
+            <td class="wrap">\(event.detail.map(Redaction.maskNumbers) ?? "")</td></tr>
+            """
+        })
+        let realName: String = !record.realNameRequired ? "not required"
+            : record.realNameDoneAt.map { "done \(Format.time($0))" } ?? "due by \(record.realNameDeadline?.iso8601 ?? "—")"
+        return """
+            <h1>Case \(record.caseNo) \(Layout.badge(record.status.rawValue))</h1>
+            \(notice)
+            <div class="card"><dl class="facts">
+            <dt>Retiree</dt><dd>\(record.retireeName) · \(maskID(record.retireeIDNumber)) · \(record.sex.rawValue) · \(record.category.rawValue)</dd>
+            <dt>Retirement date</dt><dd>\(record.retirementDate.iso8601)</dd>
+            <dt>Filed</dt><dd>\(Format.time(record.filedAt)) by \(record.filedBy.rawValue)\(record.organisation.map { " for \($0)" } ?? "")</dd>
+            <dt>Housing fund</dt><dd>\(record.choices.housingFund.rawValue)\(record.fundCentre.map { " (\($0))" } ?? "")</dd>
+            <dt>Bank account</dt><dd>\(record.bankAccount.map { "\($0.bank) \($0.masked)" } ?? "—")</dd>
+            <dt>Real-name check</dt><dd>\(realName)</dd>
+            </dl></div>
+            <h2>Tasks</h2>
+            <div class="card scroll"><table>
+            <thead><tr><th>Item</th><th>Agency</th><th>State</th><th class="num">Attempts</th><th>Next attempt</th>\
+            <th>Due by</th><th>Last error</th><th></th></tr></thead>
+            <tbody>\(tasks)</tbody></table></div>
+            <h2>Timeline (\(events.count) events)</h2>
+            <div class="card scroll"><table>
+            <thead><tr><th>At</th><th>Item</th><th>Change</th><th class="num">Attempt</th><th>By</th><th>Detail</th></tr></thead>
+            <tbody>\(timeline)</tbody></table></div>
+            """
+    }
+}
+
+/// The retrigger and abandon buttons: small forms with the session's CSRF token.
+enum TaskActions {
+    static func button(_ action: String, caseNo: String, item: String, csrf: String, back: String) -> HTML {
+        let style = action == "abandon" ? "act danger" : "act"
+        let label = action == "abandon" ? "Abandon" : "Retrigger"
+        return """
+            <form class="inline" method="post" action="/cases/\(caseNo)/tasks/\(item)/\(action)">\
+            <input type="hidden" name="csrf" value="\(csrf)"><input type="hidden" name="back" value="\(back)">\
+            <button class="\(style)" type="submit">\(label)</button></form>
+            """
+    }
+}
