@@ -90,10 +90,13 @@ let package = Package(
         .target(name: "DashboardApp", dependencies: [
             "Runtime", "Services", "Storage", "Model", "Postgres",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         .executableTarget(name: "Dashboard", dependencies: [
             "Runtime", "DashboardApp", "Model", "Storage",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -2,6 +2,8 @@ import ArgumentParser
 import DashboardApp
 import Hummingbird
 import Logging
+import Metrics
+import Prometheus
 import Model
 import Runtime
 
@@ -29,6 +31,8 @@ extension DashboardCommand {
 
         func run() async throws {
             LoggingSetup.bootstrap(level: try connection.logLevel)
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let logger = Logger(label: "dashboard")
             let port = try port ?? Environment.integer("PORT") ?? 8080
             let host = host ?? Environment.value("HOST") ?? "127.0.0.1"
@@ -45,7 +49,8 @@ extension DashboardCommand {
             let secure = Environment.value("SESSION_COOKIE_SECURE").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
             let pages = DashboardDependencies.make(infrastructure: infrastructure, api: api, logger: logger, secureCookies: secure)
             let app = Application(
-                router: DashboardRouter.make(infrastructure: infrastructure, api: api, dashboard: pages, logger: logger),
+                router: DashboardRouter.make(infrastructure: infrastructure, api: api, dashboard: pages,
+                                             metrics: { registry.emitToBuffer() }, logger: logger),
                 configuration: .init(address: .hostname(host, port: port), serverName: "retirement-one-thing"),
                 services: [pages.overview],
                 logger: logger)

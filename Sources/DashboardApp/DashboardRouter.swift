@@ -7,11 +7,17 @@ import Services
 /// The dashboard's routes.
 public enum DashboardRouter {
     /// Builds the router: health, readiness, the `/api/v1` API and, given their dependencies, the operator pages.
+    /// `metrics`, when given, renders the process's metrics registry for `GET /metrics`.
     public static func make(infrastructure: Infrastructure, api: APIDependencies, dashboard: DashboardDependencies? = nil,
+                            metrics: (@Sendable () -> [UInt8])? = nil,
                             logger: Logger = Logger(label: "api")) -> Router<BasicRequestContext> {
         let router = Router()
         // Outermost, so unknown paths and methods get the error body too.
         router.add(middleware: APIErrorMiddleware(logger: logger))
+        if metrics != nil {
+            // Requests and their durations per route and status (hb_requests, hb_request_duration).
+            router.add(middleware: MetricsMiddleware())
+        }
         router.get("/healthz") { _, _ in
             JSONResponse.make(["status": "ok"])
         }
@@ -22,6 +28,16 @@ public enum DashboardRouter {
         APIRoutes.add(to: router, dependencies: api, logger: logger)
         if let dashboard {
             DashboardPages.add(to: router, dependencies: dashboard, logger: logger)
+        }
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                // The queue figures are read when scraped, from the overview every page shares.
+                if let dashboard, let overview = try? await dashboard.overview.current() {
+                    QueueGauges.record(overview)
+                }
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
+            }
         }
         return router
     }

@@ -4,6 +4,7 @@ import Logging
 import Hummingbird
 import HummingbirdTesting
 import Postgres
+import Prometheus
 import Queue
 @testable import Runtime
 import Services
@@ -492,6 +493,18 @@ import TestSupport
             let fragment = try await browser.get(client, "/?fragment=1").text
             #expect(fragment.hasPrefix("<h1>Overview</h1>") && !fragment.contains("<html"))
         }
+        await h.close()
+    }
+
+    @Test func metricsReportEachAgencysQueue() async throws {
+        let h = try await Self.setUp()
+        let registry = PrometheusCollectorRegistry()
+        QueueGauges.record(try await h.dashboard.overview.current(), factory: PrometheusMetricsFactory(registry: registry))
+        let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+        #expect(text.contains(#"onething_tasks_dead{agency="social"} 2"#))
+        #expect(text.contains(#"onething_tasks_failed{agency="medical"} 2"#))
+        #expect(text.contains(#"onething_queue_ready{agency="hr"} 0"#))
+        #expect(text.contains("onething_workers_alive 0"))
         await h.close()
     }
 

@@ -18,11 +18,15 @@ enum Assets {
     main { max-width: 1200px; margin: 0 auto; padding: 1rem; }
     h1 { font-size: 1.35rem; margin: .2rem 0 1rem; }
     h2 { font-size: 1.05rem; margin: 1.4rem 0 .6rem; }
+    .card > h2:first-child { margin-top: 0; }
     .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; margin-bottom: 1rem; }
     .scroll { overflow-x: auto; }
     table { border-collapse: collapse; width: 100%; background: var(--card); }
     th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; white-space: nowrap; }
-    td.wrap { white-space: normal; min-width: 14rem; }
+    td.wrap { white-space: normal; min-width: 10rem; max-width: 24rem; }
+    td.actions { white-space: normal; min-width: 6.5rem; }
+    td.actions form { display: block; margin: .1rem 0; }
+    td.actions button { font-size: 13px; padding: .2rem .6rem; width: 100%; }
     th { font-weight: 600; color: var(--muted); font-size: 13px; }
     td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
     .muted { color: var(--muted); }

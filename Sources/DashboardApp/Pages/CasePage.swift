@@ -8,7 +8,9 @@ enum CasePage {
                          notice: HTML = .empty) -> HTML {
         let canAct = session.role == .operator
         let back = "/cases/\(record.caseNo)"
-        let tasks = HTML(record.tasks.map { task in
+        // In the catalogue's order (the order the work flows), not the store's.
+        let order = Dictionary(uniqueKeysWithValues: Item.allCases.enumerated().map { ($1, $0) })
+        let tasks = HTML(record.tasks.sorted { order[$0.item, default: 0] < order[$1.item, default: 0] }.map { task in
             let overdue = TaskBody.isOverdue(task, now: now)
             var actions: [HTML] = []
             if canAct && (task.status == .failed || task.status == .dead) {
@@ -23,7 +25,7 @@ enum CasePage {
                 <tr><td>\(task.item.rawValue)</td><td>\(task.agency.rawValue)</td><td>\(Layout.badge(task.status.rawValue))</td>\
                 <td class="num">\(task.attempt)</td><td>\(Format.time(task.nextAttemptAt))</td>\
                 <td>\(Format.time(task.dueBy))\(overdue ? " <span class=\"bad\">overdue</span>" as HTML : .empty)</td>\
-                <td class="wrap">\(task.lastError.map(Redaction.maskNumbers) ?? "")</td><td>\(actions)</td></tr>
+                <td class="wrap">\(task.lastError.map(Redaction.maskNumbers) ?? "")</td><td class="actions">\(actions)</td></tr>
                 """
         })
         let timeline = HTML(events.map { event in

@@ -20,7 +20,7 @@ enum Charts {
             series[agency, default: [:]][minute] = number
         }
         let peak = series.values.flatMap(\.values).max() ?? 0
-        let top2 = niceCeiling(peak)
+        let top2 = niceStep(peak / 4) * 4
         func x(_ minute: Int) -> Double { left + (width - left - 8) * Double(minute - firstMinute) / 59 }
         func y(_ number: Double) -> Double { height - bottom - (height - bottom - top) * (top2 > 0 ? number / top2 : 0) }
         var parts: [HTML] = []
@@ -54,11 +54,12 @@ enum Charts {
             """
     }
 
-    /// 1, 2 or 5 times a power of ten, at least `value` (and at least 1).
-    static func niceCeiling(_ value: Double) -> Double {
-        guard value > 1 else { return 1 }
-        let power = pow(10, (log10(value)).rounded(.down))
-        for factor in [1.0, 2.0, 5.0, 10.0] where factor * power >= value { return factor * power }
+    /// The grid step: 1, 2 or 5 times a power of ten, at least `value` (and at least 0.25, so an
+    /// empty or tiny chart still has readable ticks).
+    static func niceStep(_ value: Double) -> Double {
+        guard value > 0.25 else { return 0.25 }
+        let power = pow(10, log10(value).rounded(.down))
+        for factor in [1.0, 2.0, 5.0] where factor * power >= value { return factor * power }
         return 10 * power
     }
 
@@ -67,7 +68,7 @@ enum Charts {
     }
 
     private static func format(_ number: Double) -> String {
-        let rounded = (number * 10).rounded() / 10
+        let rounded = (number * 100).rounded() / 100
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
     }
 }

@@ -6,7 +6,7 @@ import Storage
 /// `/failed`: failed and dead tasks, failed fund extractions first; retrigger one, all that match,
 /// or abandon a failed one.
 enum FailedWorkPage {
-    static let shown = 100
+    static let shown = 50
 
     struct Query {
         var filter = AttentionFilter()
@@ -63,7 +63,7 @@ enum FailedWorkPage {
                     <tr><td><a href="/cases/\(task.caseNo)">\(task.caseNo)</a></td><td>\(task.item.rawValue)</td>\
                     <td>\(Layout.badge(task.status.rawValue))</td><td class="num">\(task.attempt)</td>\
                     <td class="wrap">\(task.lastError.map(Redaction.maskNumbers) ?? "")</td><td>\(Format.time(task.updatedAt))</td>\
-                    <td>\(task.retireeName) <span class="muted">\(maskID(task.retireeIDNumber))</span></td><td>\(actions)</td></tr>
+                    <td>\(task.retireeName) <span class="muted">\(maskID(task.retireeIDNumber))</span></td><td class="actions">\(actions)</td></tr>
                     """
             })
         let bulk: HTML = canAct && total > 0
