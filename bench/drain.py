@@ -190,10 +190,11 @@ SELECT {case_id_sql('n')}, seq,
        'sealAndExtract', 'changchun', '中国工商银行', '6222020200112233445', name, false, now()
 FROM (SELECT *, nextval('case_numbers') AS seq FROM bench_people ORDER BY n) s;
 WITH inserted AS (
-  INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at)
-  SELECT {task_id_sql('i')}, {case_id_sql(f'i / {PER_CASE}')}, it.item, split_part(it.item, '.', 1),
-         'queued', 0, now(), now() + interval '7 days', now()
+  INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq)
+  SELECT {task_id_sql('i')}, c.id, it.item, split_part(it.item, '.', 1),
+         'queued', 0, now(), now() + interval '7 days', now(), c.seq
   FROM generate_series({first_task}, {last_task}) i JOIN (VALUES {items}) it(k, item) ON it.k = i % {PER_CASE}
+  JOIN cases c ON c.id = {case_id_sql(f'i / {PER_CASE}')}
   RETURNING id, case_id, item)
 INSERT INTO events (case_id, task_id, item, at, from_status, to_status, attempt, actor, detail)
 SELECT case_id, id, item, now(), NULL, 'queued', 0, 'agent:bench-drain', 'filed' FROM inserted;

@@ -66,7 +66,7 @@ public struct OverviewService: Sendable {
         let instant = now()
         let hourAgo = Date(timeIntervalSince1970: (instant.timeIntervalSince1970 / 60).rounded(.down) * 60 - 59 * 60)
         let (unfinished, overdue, samples) = try await postgres.withConnection { db in
-            (try CaseSearch.unfinishedCounts(on: db), try CaseSearch.overdueCounts(at: instant, on: db),
+            (try CaseSearch.attentionCounts(on: db), try CaseSearch.overdueCounts(at: instant, on: db),
              try SampleStore.since(hourAgo, on: db))
         }
         let queues: [Agency: QueueState]

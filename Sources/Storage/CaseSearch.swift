@@ -36,6 +36,7 @@ public struct CaseFilter: Sendable, Equatable {
 /// A failed or dead task as the failed-work page lists it.
 public struct AttentionTask: Sendable, Equatable {
     public var taskID: UUID
+    public var caseSeq: Int
     public var caseNo: String
     public var item: Item
     public var agency: Agency
@@ -68,6 +69,11 @@ public struct AttentionFilter: Sendable, Equatable {
 /// task table.
 public enum CaseSearch {
     /// A page of cases matching `filter`, newest first, before the keyset cursor `beforeSeq`.
+    ///
+    /// With a task filter the index can answer (an unfinished state, or past the time limit) the
+    /// query walks those tasks in case order (`tasks_unfinished`, `tasks_open_by_case`) and stops
+    /// after a page; otherwise it walks the cases (by `seq`, or the index of a case filter) and
+    /// checks each for a matching task, which is cheap because nearly every case has one.
     public static func cases(_ filter: CaseFilter, limit: Int, beforeSeq: Int?, on db: PostgresConnection) throws -> [CaseSummary] {
         var parameters: [any PostgresEncodable] = []
         func bind(_ value: any PostgresEncodable) -> String {
@@ -75,7 +81,6 @@ public enum CaseSearch {
             return "$\(parameters.count)"
         }
         var conditions: [String] = []
-        if let beforeSeq { conditions.append("c.seq < \(bind(beforeSeq))") }
         if let status = filter.status { conditions.append("c.status = \(bind(status.rawValue))") }
         if let organisation = filter.organisation { conditions.append("c.organisation_id = \(bind(organisation))") }
         if let caseNo = filter.caseNo { conditions.append("c.case_no = \(bind(caseNo))") }
@@ -88,36 +93,86 @@ public enum CaseSearch {
         if let now = filter.overdueAt {
             taskConditions.append("t.due_by IS NOT NULL AND t.due_by < \(bind(now)) AND t.status IN \(openStatuses)")
         }
-        if !taskConditions.isEmpty {
-            conditions.append("EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND \(taskConditions.joined(separator: " AND ")))")
-        }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let sql = """
-            SELECT c.seq, c.case_no, c.status, c.filed_at, c.filed_by, c.retiree_name, c.retiree_id_number,
-                   c.retirement_date, c.organisation_id
-            FROM cases c \(whereClause) ORDER BY c.seq DESC LIMIT \(bind(limit))
+        let columns = """
+            c.seq, c.case_no, c.status, c.filed_at, c.filed_by, c.retiree_name, c.retiree_id_number,
+            c.retirement_date, c.organisation_id
             """
+        let sql: String
+        if filter.overdueAt != nil || filter.itemStatus.map({ !finishedStatuses.contains($0) }) == true {
+            if let beforeSeq { taskConditions.append("t.case_seq < \(bind(beforeSeq))") }
+            let all = taskConditions + conditions
+            sql = """
+                SELECT DISTINCT ON (t.case_seq) \(columns)
+                FROM tasks t JOIN cases c ON c.id = t.case_id
+                WHERE \(all.joined(separator: " AND ")) ORDER BY t.case_seq DESC LIMIT \(bind(limit))
+                """
+        } else {
+            if let beforeSeq { conditions.append("c.seq < \(bind(beforeSeq))") }
+            if !taskConditions.isEmpty {
+                conditions.append("EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = c.id AND \(taskConditions.joined(separator: " AND ")))")
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            sql = "SELECT \(columns) FROM cases c \(whereClause) ORDER BY c.seq DESC LIMIT \(bind(limit))"
+        }
         return try db.query(sql, parameters, name: "searchCases").map(CaseStore.summary)
     }
 
+    /// States most tasks end in: not in `tasks_unfinished`.
+    static let finishedStatuses: Set<TaskStatus> = [.succeeded, .cancelled, .abandoned]
+
     /// Failed and dead tasks matching `filter`: failed fund extractions first (their real-name
-    /// window is running), then the longest waiting.
+    /// window is running), then the rest; each group oldest case first. One small index walk per
+    /// state (`tasks_unfinished`), merged here.
     public static func attention(_ filter: AttentionFilter, limit: Int, on db: PostgresConnection) throws -> [AttentionTask] {
-        let (conditions, parameters) = attentionConditions(filter)
+        var groups: [[AttentionTask]] = []
+        let fundFirst = filter.status != .dead && (filter.item == nil || filter.item == .fundExtraction)
+            && (filter.agency == nil || filter.agency == .fund)
+        if fundFirst {
+            groups.append(try attentionPage(status: .failed, filter: filter, fundExtractions: true, limit: limit, on: db))
+        }
+        var rest: [AttentionTask] = []
+        for status in filter.statuses.compactMap(TaskStatus.init(rawValue:)) {
+            rest += try attentionPage(status: status, filter: filter, fundExtractions: fundFirst ? false : nil,
+                                      limit: limit, on: db)
+        }
+        groups.append(rest.sorted { $0.caseSeq < $1.caseSeq })
+        return Array(groups.joined().prefix(limit))
+    }
+
+    /// Up to `limit` tasks in one state, oldest case first; `fundExtractions` true: only failed fund
+    /// extractions, false: all but those, nil: no such split.
+    private static func attentionPage(status: TaskStatus, filter: AttentionFilter, fundExtractions: Bool?, limit: Int,
+                                      on db: PostgresConnection) throws -> [AttentionTask] {
+        var parameters: [any PostgresEncodable] = [status.rawValue]
+        var conditions = ["t.status = $1"]
+        if let agency = filter.agency {
+            parameters.append(agency.rawValue)
+            conditions.append("t.agency = $\(parameters.count)")
+        }
+        if let item = filter.item {
+            parameters.append(item.rawValue)
+            conditions.append("t.item = $\(parameters.count)")
+        }
+        switch fundExtractions {
+        case true?: conditions.append("t.item = 'fund.extraction'")
+        case false? where status == .failed: conditions.append("t.item <> 'fund.extraction'")
+        default: break
+        }
+        parameters.append(limit)
         let sql = """
-            SELECT t.id, c.case_no, t.item, t.agency, t.status, t.attempt, t.last_error, t.updated_at,
+            SELECT t.id, t.case_seq, c.case_no, t.item, t.agency, t.status, t.attempt, t.last_error, t.updated_at,
                    c.retiree_name, c.retiree_id_number
             FROM tasks t JOIN cases c ON c.id = t.case_id
-            WHERE \(conditions)
-            ORDER BY (t.item = 'fund.extraction' AND t.status = 'failed') DESC, t.updated_at, t.id
-            LIMIT $\(parameters.count + 1)
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY t.case_seq LIMIT $\(parameters.count)
             """
-        return try db.query(sql, parameters + [limit], name: "attentionTasks").compactMap { row in
+        return try db.query(sql, parameters, name: "attentionTasks").compactMap { row in
             guard let item = Item(rawValue: try row.decode(String.self, "item")),
                   let agency = Agency(rawValue: try row.decode(String.self, "agency")),
                   let status = TaskStatus(rawValue: try row.decode(String.self, "status"))
             else { return nil }
-            return AttentionTask(taskID: try row.decode(UUID.self, "id"), caseNo: try row.decode(String.self, "case_no"),
+            return AttentionTask(taskID: try row.decode(UUID.self, "id"), caseSeq: try row.decode(Int.self, "case_seq"),
+                                 caseNo: try row.decode(String.self, "case_no"),
                                  item: item, agency: agency, status: status, attempt: try row.decode(Int.self, "attempt"),
                                  lastError: try row.decodeIfPresent(String.self, "last_error"),
                                  updatedAt: try row.decode(Date.self, "updated_at"),
@@ -163,10 +218,10 @@ public enum CaseSearch {
         return (conditions.joined(separator: " AND "), parameters)
     }
 
-    /// Unfinished tasks per agency and status, from the partial index `tasks_unfinished`.
-    public static func unfinishedCounts(on db: PostgresConnection) throws -> [String: [String: Int]] {
+    /// Failed and dead tasks per agency and status, from the partial index `tasks_unfinished` alone.
+    public static func attentionCounts(on db: PostgresConnection) throws -> [String: [String: Int]] {
         var counts: [String: [String: Int]] = [:]
-        for row in try db.query(countUnfinished) {
+        for row in try db.query(countAttention) {
             counts[try row.decode(String.self, "agency"), default: [:]][try row.decode(String.self, "status")] =
                 try row.decode(Int.self, "n")
         }
@@ -185,9 +240,9 @@ public enum CaseSearch {
     /// The statuses of a task that is still open (the predicate of `tasks_open_due_agency`).
     static let openStatuses = "('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName')"
 
-    private static let countUnfinished = PreparedStatement(name: "countUnfinished", sql: """
+    private static let countAttention = PreparedStatement(name: "countAttention", sql: """
         SELECT agency, status, count(*) AS n FROM tasks
-        WHERE status NOT IN ('succeeded', 'cancelled', 'abandoned') GROUP BY agency, status
+        WHERE status IN ('failed', 'dead') GROUP BY agency, status
         """)
 
     private static let countOverdue = PreparedStatement(name: "countOverdue", sql: """

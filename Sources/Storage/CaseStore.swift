@@ -32,7 +32,7 @@ public enum CaseStore {
         for task in record.tasks {
             try db.query(Self.insertTask, [task.id, record.id, task.item.rawValue, task.agency.rawValue,
                                            task.status.rawValue, task.attempt,
-                                           task.status == .queued ? record.filedAt : nil, task.dueBy, record.filedAt])
+                                           task.status == .queued ? record.filedAt : nil, task.dueBy, record.filedAt, seq])
             try TaskStore.record(caseID: record.id, taskID: task.id, item: task.item, at: record.filedAt, from: nil,
                                  to: task.status, attempt: task.attempt, actor: actor, detail: "filed", on: db)
             if task.status == .queued { ready.append((task.id, task.agency, task.attempt)) }
@@ -163,8 +163,8 @@ public enum CaseStore {
         """)
 
     private static let insertTask = PreparedStatement(name: "insertTask", sql: """
-        INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         """)
 
     private static let selectCase = PreparedStatement(name: "findCase", sql: """

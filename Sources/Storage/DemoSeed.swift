@@ -92,7 +92,7 @@ public enum DemoSeed {
     /// Ten tasks per case, their states following the case's shape.
     private static let insertTasks = PreparedStatement(name: "seedTasks", sql: """
         INSERT INTO tasks (id, case_id, item, agency, status, attempt, transient_failures, ready_at, due_by,
-                           next_attempt_at, last_error, lease_owner, lease_expires_at, updated_at, dispatched_at)
+                           next_attempt_at, last_error, lease_owner, lease_expires_at, updated_at, dispatched_at, case_seq)
         SELECT gen_random_uuid(), c.id, i.item, i.agency, s.status,
                CASE WHEN s.status = 'blocked' THEN 0 WHEN s.status = 'dead' THEN 6 ELSE 1 END,
                CASE WHEN s.status = 'dead' THEN 6 ELSE 0 END,
@@ -104,7 +104,8 @@ public enum DemoSeed {
                CASE WHEN s.status = 'running' THEN 'seed' END,
                CASE WHEN s.status = 'running' THEN timestamptz '2099-01-01' END,
                c.filed_at + make_interval(mins => i.position + 1),
-               c.filed_at + make_interval(mins => i.position)
+               c.filed_at + make_interval(mins => i.position),
+               c.seq
         FROM cases c
         CROSS JOIN (VALUES
             (1, 'hr.qualification', 'hr', 5), (2, 'hr.deemedYears', 'hr', 20),

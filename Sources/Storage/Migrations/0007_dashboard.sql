@@ -38,15 +38,26 @@ CREATE TABLE queue_samples (
 CREATE INDEX cases_id_suffix_seq ON cases (right(retiree_id_number, 4), seq DESC);
 CREATE INDEX cases_filed_at ON cases (filed_at);
 
--- Unfinished tasks by agency and state: the failed-work page, the case filter on an item state,
--- and the overview's counts. Finished tasks (most of the table) are not in it. It replaces
--- tasks_attention (failed and dead only), so a task update maintains no more indexes than before.
-CREATE INDEX tasks_unfinished ON tasks (agency, status, case_id)
+-- Each task carries its case's sequence, so the operators' case list can walk tasks in the list's
+-- order (newest case first) and stop after a page, instead of probing every case for a rare state.
+ALTER TABLE tasks ADD COLUMN case_seq bigint;
+UPDATE tasks t SET case_seq = c.seq FROM cases c WHERE c.id = t.case_id;
+ALTER TABLE tasks ALTER COLUMN case_seq SET NOT NULL;
+
+-- Unfinished tasks by state in case order: the failed-work page, the case filter on an item state,
+-- the overview's failed and dead counts. Finished tasks (most of the table) are not in it. It
+-- replaces tasks_attention (failed and dead only).
+CREATE INDEX tasks_unfinished ON tasks (status, case_seq DESC) INCLUDE (agency, item)
     WHERE status NOT IN ('succeeded', 'cancelled', 'abandoned');
 DROP INDEX tasks_attention;
 
--- Overdue tasks by agency, answered from the index alone.
+-- Open tasks with a time limit: by due date and agency (the overview's and the sweeper's overdue
+-- counts, from the index alone; replaces tasks_open_due), and in case order (the "past time limit"
+-- case filter).
 CREATE INDEX tasks_open_due_agency ON tasks (due_by, agency)
     WHERE due_by IS NOT NULL
       AND status IN ('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName');
 DROP INDEX tasks_open_due;
+CREATE INDEX tasks_open_by_case ON tasks (case_seq DESC) INCLUDE (due_by)
+    WHERE due_by IS NOT NULL
+      AND status IN ('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName');
