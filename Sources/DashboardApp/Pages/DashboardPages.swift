@@ -15,6 +15,7 @@ public struct DashboardDependencies: Sendable {
     public let now: @Sendable () -> Date
     /// Adds `Secure` to the cookies: set it when the dashboard is served over HTTPS.
     public let secureCookies: Bool
+    let sessions = SessionCache()
 
     public init(accounts: OperatorAccounts, overview: LiveOverview, postgres: PostgresPool, actions: CaseActions,
                 now: @escaping @Sendable () -> Date, secureCookies: Bool = false) {
@@ -86,7 +87,10 @@ enum DashboardPages {
         }
 
         router.post("/logout", use: action(deps, logger, viewerMay: true) { request, _, _, _ in
-            if let token = request.cookie(sessionCookie) { try await deps.accounts.logout(token: token) }
+            if let token = request.cookie(sessionCookie) {
+                deps.sessions.remove(token)
+                try await deps.accounts.logout(token: token)
+            }
             return PageResponse.redirect("/login", cookies: [cookie(sessionCookie, "", path: "/", maxAge: 0, deps)])
         })
 
@@ -219,9 +223,14 @@ enum DashboardPages {
     }
 
     static func authenticate(_ request: Request, _ deps: DashboardDependencies) async throws -> OperatorSession {
-        guard let token = request.cookie(sessionCookie), let session = try await deps.accounts.session(token: token) else {
+        guard let token = request.cookie(sessionCookie) else {
             throw LoginRequired(next: request.method == .get ? request.pathAndQuery : "/")
         }
+        if let cached = deps.sessions.get(token), cached.expiresAt > deps.now() { return cached }
+        guard let session = try await deps.accounts.session(token: token) else {
+            throw LoginRequired(next: request.method == .get ? request.pathAndQuery : "/")
+        }
+        deps.sessions.put(token, session)
         return session
     }
 
