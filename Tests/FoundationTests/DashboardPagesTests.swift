@@ -432,6 +432,19 @@ import TestSupport
             #expect(sizes == [30, 30, 30, 10])
             #expect(seen.count == 100 && Set(seen).count == 100)
             #expect(seen == seen.sorted(by: >))
+            // With a task filter the pages walk the tasks in case order: the same keyset, no case twice.
+            let running = try await h.infrastructure.postgres.query("""
+                SELECT c.case_no FROM cases c JOIN tasks t ON t.case_id = c.id WHERE t.status = 'running' ORDER BY c.seq DESC
+                """).map { try $0.decode(String.self, "case_no") }
+            #expect(running.count == 7)
+            var walked: [String] = []
+            uri = "/cases?itemStatus=running&limit=3"
+            while let next = uri {
+                let page = try await browser.get(client, next, json: true).decode(CaseListJSON.self)
+                walked += page.cases.map(\.caseNo)
+                uri = page.nextCursor.map { "/cases?itemStatus=running&limit=3&cursor=\($0)" }
+            }
+            #expect(walked == running)
             // The HTML page links to the next one with the filter kept.
             let html = try await browser.get(client, "/cases?status=completed&limit=10").text
             #expect(html.contains("/cases?status=completed&amp;limit=10&amp;cursor=c"))
