@@ -47,9 +47,13 @@ struct CaseBody: Encodable {
     }
 }
 
-/// The masked form of a resident ID as stored (first 6, last 4).
+/// The masked form of a resident ID as stored (first 6, last 4): `220102********0036`. Stored
+/// numbers were validated at filing, so this only checks the shape (18 ASCII characters); anything
+/// else is hidden entirely.
 func maskID(_ number: String) -> String {
-    (try? ResidentID(parsing: number).masked) ?? String(repeating: "*", count: number.count)
+    let bytes = Array(number.utf8)
+    guard bytes.count == 18, bytes.allSatisfy({ $0 < 0x80 }) else { return String(repeating: "*", count: number.count) }
+    return String(decoding: bytes[0..<6], as: UTF8.self) + "********" + String(decoding: bytes[14..<18], as: UTF8.self)
 }
 
 struct RetireeBody: Encodable {

@@ -40,6 +40,14 @@ public final class LiveOverview: Service, Sendable {
         return try await refresh()
     }
 
+    /// Drops the snapshot, so the next read computes a fresh one (after an operator acted).
+    public func invalidate() {
+        state.withLock { state in
+            state.snapshot = nil
+            state.takenAt = nil
+        }
+    }
+
     @discardableResult
     func refresh() async throws -> Overview {
         let snapshot = try await service.snapshot()

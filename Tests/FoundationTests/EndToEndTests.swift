@@ -40,7 +40,8 @@ struct EndToEndTests {
         var processes: [ChildProcess] = []
         let mode: String
 
-        init(mode: String, clock: Date, paymentDay: Int, prequalifications: [Prequalification]) async throws {
+        init(mode: String, clock: Date, paymentDay: Int, prequalifications: [Prequalification],
+             logLevel: String = "warning") async throws {
             self.mode = mode
             schema = try TestSchema("e2e")
             prefix = TestEnvironment.uniqueName("e2e")
@@ -61,7 +62,7 @@ struct EndToEndTests {
                 "ONETHING_TEST_CLOCK_FILE": clockFile, "PENSION_PAYMENT_DAY": "\(paymentDay)",
                 "DEADLINE_SWEEP_SECONDS": "1",
             ]
-            let common = ["--database-schema", schema.name, "--key-prefix", prefix, "--log-level", "warning"]
+            let common = ["--database-schema", schema.name, "--key-prefix", prefix, "--log-level", logLevel]
             processes.append(try ChildProcess(try builtExecutable("dashboard"),
                                               ["serve", "--port", "\(dashboardPort)"] + common, environment: environment))
             if mode == "http" {
@@ -167,9 +168,9 @@ struct EndToEndTests {
     }
 
     /// A system whose clock reads a few days after the retiree's retirement, on a payment day.
-    static func startedAfterRetirement(mode: String, _ record: Prequalification) async throws -> System {
+    static func startedAfterRetirement(mode: String, _ record: Prequalification, logLevel: String = "warning") async throws -> System {
         let day = payable(onOrAfter: retirement.adding(days: 3))
-        return try await System(mode: mode, clock: at(day), paymentDay: day.day, prequalifications: [record])
+        return try await System(mode: mode, clock: at(day), paymentDay: day.day, prequalifications: [record], logLevel: logLevel)
     }
 
     static func filing(pension: Bool = false, medical: Bool = false, fund: String = "none") -> String {

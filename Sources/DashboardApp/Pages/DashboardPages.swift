@@ -135,9 +135,12 @@ enum DashboardPages {
 
         router.get("/failed", use: page(deps, logger) { request, _, session in
             let query = try FailedWorkPage.parse { request.uri.queryParameters.get($0) }
+            // Without an item filter the count is the overview's (per agency and state, at most a
+            // second old, refreshed at once after an action here); with one it is counted.
+            let known: Int? = query.filter.item == nil ? try await failedCount(query.filter, deps) : nil
             let (tasks, total) = try await deps.postgres.withConnection { db in
                 (try CaseSearch.attention(query.filter, limit: FailedWorkPage.shown, on: db),
-                 try CaseSearch.attentionCount(query.filter, on: db))
+                 try known ?? CaseSearch.attentionCount(query.filter, on: db))
             }
             if request.wantsJSON { return PageResponse.json(AttentionBody(total: total, tasks: tasks)) }
             return PageResponse.html(Layout.page(title: "Failed work", session: session, section: .failed,
@@ -159,6 +162,7 @@ enum DashboardPages {
                     "The number of matching tasks changed since you looked; check it and confirm again.", error: true))
             }
             let outcome = try await deps.actions.retriggerAll(query.filter, by: caller(session))
+            deps.overview.invalidate()
             logger.notice("bulk retrigger", metadata: ["operator": "\(session.name)", "retriggered": "\(outcome.retriggered.count)",
                                                       "skipped": "\(outcome.skipped)"])
             return PageResponse.redirect("/failed?" + CasesPage.link(query.values + [
@@ -180,6 +184,7 @@ enum DashboardPages {
                 } catch let error as ServiceError where error.code != .notFound {
                     return PageResponse.redirect(withQuery(back, [("refused", error.message)]))
                 }
+                deps.overview.invalidate()
                 return PageResponse.redirect(withQuery(back, [(verb == "retrigger" ? "retriggered" : "abandoned", item)]))
             })
         }
@@ -264,6 +269,14 @@ enum DashboardPages {
     }
 
     // MARK: Helpers
+
+    /// Failed and dead tasks matching an agency and state filter, from the overview's counts.
+    static func failedCount(_ filter: AttentionFilter, _ deps: DashboardDependencies) async throws -> Int {
+        let overview = try await deps.overview.current()
+        return overview.agencies.filter { filter.agency == nil || filter.agency == $0.agency }.reduce(0) { sum, queue in
+            sum + (filter.status == .dead ? 0 : queue.failed) + (filter.status == .failed ? 0 : queue.dead)
+        }
+    }
 
     static func confirmPage(_ query: FailedWorkPage.Query, session: OperatorSession, deps: DashboardDependencies,
                             notice: HTML) async throws -> Response {
