@@ -137,7 +137,7 @@ def main():
             width = evaluate("document.documentElement.clientWidth")
             shot = browser.send("Page.captureScreenshot", {
                 "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 4000), "scale": 1}})
+                "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 1800), "scale": 1}})
             with open(os.path.join(out, file), "wb") as handle:
                 handle.write(base64.b64decode(shot["data"]))
             seen = problems(browser.events)
