@@ -13,6 +13,13 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as ServiceError {
             return APIErrorBody.response(error)
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = KnownRoutes.methods(for: request.uri.path),
+               !allowed.contains(request.method) {
+                var response = APIErrorBody.response(status: .methodNotAllowed, code: "method_not_allowed",
+                                                     message: "\(request.method.rawValue) is not served here; use \(allowed.map(\.rawValue).joined(separator: ", ")).")
+                response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                return response
+            }
             let code: ServiceError.Code? = switch error.status {
             case .notFound: .notFound
             case .contentTooLarge: .payloadTooLarge

@@ -296,7 +296,8 @@ enum OpenAPIDocument {
                 "required": false,
                 "description": "The nextCursor of the previous page (empty means the first page).",
                 "schema": {
-                  "type": "string"
+                  "type": "string",
+                  "pattern": "^(c[0-9a-z]{1,15})?$"
                 }
               }
             ],

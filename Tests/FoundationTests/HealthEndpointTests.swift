@@ -29,6 +29,28 @@ struct HealthEndpointTests {
         let down: [String]
     }
 
+    @Test("a known path asked with another method answers 405 with Allow; an unknown path 404")
+    func methodNotAllowed() async throws {
+        let infrastructure = try infrastructure()
+        let app = Application(router: try router(infrastructure))
+        try await app.test(.router) { client in
+            for (method, path, allow) in [(HTTPRequest.Method.trace, "/healthz", "GET, HEAD"),
+                                          (.delete, "/api/v1/cases", "GET, POST, HEAD"),
+                                          (.get, "/api/v1/cases/RT1/tasks/fund.seal/retrigger", "POST"),
+                                          (.post, "/api/v1/prequalifications/220102196505150036", "GET, PUT, HEAD")] {
+                try await client.execute(uri: path, method: method) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.headers[.allow] == allow, "\(method) \(path)")
+                    #expect(String(buffer: response.body).contains("method_not_allowed"))
+                }
+            }
+            try await client.execute(uri: "/api/v1/nothing-here", method: .delete) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+        await infrastructure.shutdown()
+    }
+
     @Test("healthz and readyz answer 200 when both servers are up (live server)")
     func readyWhenUp() async throws {
         let infrastructure = try infrastructure()
