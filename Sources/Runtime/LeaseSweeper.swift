@@ -18,10 +18,13 @@ public struct LeaseSweeper: Service {
     public let interval: Duration
     public let now: @Sendable () -> Date
     public let logger: Logger
+    /// Multiplies the retry wait of a task taken over (see `TaskRunner.backoffScale`).
+    public let backoffScale: Double
 
     public init(postgres: PostgresPool, publisher: TaskPublisher, calendar: WorkingDayCalendar,
                 paymentDay: PensionPaymentDay, interval: Duration = .seconds(5), logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, backoffScale: Double = 1) {
+        self.backoffScale = backoffScale
         self.postgres = postgres
         self.publisher = publisher
         self.calendar = calendar
@@ -34,9 +37,10 @@ public struct LeaseSweeper: Service {
     /// One pass; returns how many tasks were taken over.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let (calendar, paymentDay, instant) = (calendar, paymentDay, now())
+        let (calendar, paymentDay, instant, scale) = (calendar, paymentDay, now(), backoffScale)
         let dispatch = try await postgres.withConnection {
-            try TaskStore.expireLeases(now: instant, limit: 200, calendar: calendar, paymentDay: paymentDay, on: $0)
+            try TaskStore.expireLeases(now: instant, limit: 200, calendar: calendar, paymentDay: paymentDay,
+                                       backoffScale: scale, on: $0)
         }
         try await publisher.settle(dispatch)
         return dispatch.publish.count + dispatch.schedule.count

@@ -22,10 +22,15 @@ public struct TaskRunner: Sendable {
     public let lease: Duration
     public let now: @Sendable () -> Date
     public let logger: Logger
+    /// Multiplies every retry wait (the backoff's jitter): 1 in production; the crash harness
+    /// shortens the waits (`RETRY_BACKOFF_SCALE`) so a run settles in minutes.
+    public let backoffScale: Double
 
     public init(postgres: PostgresPool, publisher: TaskPublisher, agencies: any AgencyGateway,
                 calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay, owner: String,
-                lease: Duration = .seconds(60), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                lease: Duration = .seconds(60), logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+                backoffScale: Double = 1) {
+        self.backoffScale = backoffScale
         self.postgres = postgres
         self.publisher = publisher
         self.agencies = agencies
@@ -87,7 +92,7 @@ public struct TaskRunner: Sendable {
                 case .failure(let error): event = .transientFailure(reason: Self.reason(error))
                 }
             }
-            return Completion(task: task, event: event, jitter: Double.random(in: 0..<1))
+            return Completion(task: task, event: event, jitter: Double.random(in: 0..<1) * backoffScale)
         }
     }
 

@@ -180,7 +180,7 @@ public enum TaskStore {
     /// Takes over tasks whose worker stopped renewing its lease (crashed or hung): each goes back to
     /// the queue (or to `retrying`/`dead` by its policy), one transaction per case.
     public static func expireLeases(now: Date, limit: Int, calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay,
-                                    on db: PostgresConnection) throws -> Dispatch {
+                                    backoffScale: Double = 1, on db: PostgresConnection) throws -> Dispatch {
         let expired = try db.query("""
             SELECT id, case_id FROM tasks WHERE status = 'running' AND lease_expires_at < $1
             ORDER BY lease_expires_at LIMIT $2
@@ -194,8 +194,8 @@ public enum TaskStore {
                           let leaseEnd = task.leaseExpiresAt, leaseEnd < now
                     else { continue }
                     try state.apply(.leaseExpired, to: task.item, caseID: caseID, now: now,
-                                    jitter: Double.random(in: 0..<1), calendar: calendar, paymentDay: paymentDay,
-                                    actor: "system:lease")
+                                    jitter: Double.random(in: 0..<1) * backoffScale, calendar: calendar,
+                                    paymentDay: paymentDay, actor: "system:lease")
                 }
                 try state.flush(now: now, on: db)
                 return state.dispatch

@@ -94,6 +94,10 @@ extension WorkersCommand {
                 do { baseURLs = try HTTPAgencies.parseBaseURLs(text) } catch { throw ValidationError("\(error)") }
             }
             let agencyTimeout = try Environment.integer("AGENCY_TIMEOUT_SECONDS") ?? 10
+            let backoffScale = Environment.value("RETRY_BACKOFF_SCALE").map { Double($0) } ?? 1
+            guard let backoffScale, backoffScale > 0, backoffScale <= 1 else {
+                throw ValidationError("RETRY_BACKOFF_SCALE must be a number above 0 and at most 1")
+            }
 
             let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "workers")
@@ -121,10 +125,14 @@ extension WorkersCommand {
                     ? HTTPAgencies(baseURLs: baseURLs, timeout: .seconds(agencyTimeout))
                     : try SimulatorSettings.simulator(ledger: PostgresEffectLedger(postgres: infrastructure.postgres), now: now),
                 calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger,
-                now: now)
-            let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher, logger: logger, now: now)
+                now: now, backoffScale: backoffScale)
+            let reconcileAfter = try Environment.integer("RECONCILE_AFTER_SECONDS") ?? 60
+            guard reconcileAfter > 0 else { throw ValidationError("RECONCILE_AFTER_SECONDS must be at least 1") }
+            let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher,
+                                        bound: .seconds(reconcileAfter), interval: .seconds(min(10, reconcileAfter)),
+                                        logger: logger, now: now)
             let sweeper = LeaseSweeper(postgres: infrastructure.postgres, publisher: publisher, calendar: calendar,
-                                       paymentDay: paymentDay, logger: logger, now: now)
+                                       paymentDay: paymentDay, logger: logger, now: now, backoffScale: backoffScale)
             let deadlines = DeadlineSweeper(postgres: infrastructure.postgres, calendar: calendar, paymentDay: paymentDay,
                                             interval: .seconds(try Environment.integer("DEADLINE_SWEEP_SECONDS") ?? 60),
                                             logger: logger, now: now)
