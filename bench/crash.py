@@ -26,20 +26,16 @@ import argparse
 import json
 import os
 import random
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+from system import Servers, create_token, free_port, resident_id, wait_ready
 UNFINISHED = ("blocked", "queued", "running", "retrying", "awaitingConditions", "awaitingRealName", "scheduled")
 # The items a case filed with the pension, the medical transfer and the fund seal calls for.
 ITEMS = ("hr.qualification", "hr.deemedYears", "social.pensionTransfer", "social.benefitApproval",
@@ -52,40 +48,18 @@ def log(message):
     print(f"[crash {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def resident_id(i):
-    """A valid, unique ID for case i: a man born 1955-1962 (retired, so filing is open)."""
-    birth = time.strftime("%Y%m%d", time.gmtime(time.mktime((1955, 1, 1, 12, 0, 0, 0, 0, 0)) + (i % 2900) * 86400))
-    first17 = "220102" + birth + f"{2 * (i // 2900) + 1:03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
-
-
 class Harness:
     def __init__(self, args):
         self.args = args
-        self.data = tempfile.mkdtemp(prefix="onething-crash-", dir="/var/tmp")
-        self.pg_port, self.redis_port = free_port(), free_port()
-        self.env = dict(os.environ, ONETHING_DATA_DIR=self.data, ONETHING_PG_PORT=str(self.pg_port),
-                        ONETHING_REDIS_PORT=str(self.redis_port))
-        self.env.pop("DATABASE_URL", None)
-        self.env.pop("REDIS_URL", None)
-        self.database_url = f"postgres://onething@127.0.0.1:{self.pg_port}/onething"
-        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
-        self.child_env = dict(os.environ, DATABASE_URL=self.database_url, REDIS_URL=self.redis_url,
-                              SIMULATOR_FAILURE_RATE=str(args.failure_rate),
-                              SIMULATOR_LATENCY_MS=str(args.latency_ms), RECONCILE_AFTER_SECONDS="5",
-                              RETRY_BACKOFF_SCALE=str(args.backoff_scale),
-                              DEADLINE_SWEEP_SECONDS="5", LOG_LEVEL="warning")
+        self.servers = Servers("onething-crash-")
+        self.data, self.logs = self.servers.data, self.servers.logs
+        self.pg_port, self.redis_port = self.servers.pg_port, self.servers.redis_port
+        self.child_env = self.servers.child_env(SIMULATOR_FAILURE_RATE=args.failure_rate,
+                                                SIMULATOR_LATENCY_MS=args.latency_ms, RECONCILE_AFTER_SECONDS=5,
+                                                RETRY_BACKOFF_SCALE=args.backoff_scale, DEADLINE_SWEEP_SECONDS=5)
         self.dashboard = None
         self.dashboard_port = free_port()
         self.workers = []
-        self.logs = os.path.join(self.data, "logs")
-        os.makedirs(self.logs)
         self.faults = []
         self.kills = 0
         self.lock = threading.Lock()
@@ -93,19 +67,13 @@ class Harness:
     # Servers -------------------------------------------------------------------------------------
 
     def services(self, command):
-        subprocess.run([os.path.join(ROOT, "scripts/services"), command], env=self.env, check=True,
-                       stdout=subprocess.DEVNULL)
+        self.servers.services(command)
 
     def psql(self, sql):
-        out = subprocess.run(["psql", self.database_url, "-AtqX", "-v", "ON_ERROR_STOP=1", "-f", "-"],
-                             input=sql, capture_output=True, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(f"psql: {out.stderr.strip()}")
-        return [line.split("|") for line in out.stdout.splitlines() if line]
+        return self.servers.psql(sql)
 
     def redis(self, *command):
-        subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.redis_port), *command], check=True,
-                       stdout=subprocess.DEVNULL)
+        self.servers.redis(*command)
 
     # Processes -----------------------------------------------------------------------------------
 
@@ -113,16 +81,7 @@ class Harness:
         out = open(os.path.join(self.logs, "dashboard.log"), "ab")
         self.dashboard = subprocess.Popen([os.path.join(self.args.bin, "dashboard"), "serve", "--port",
                                            str(self.dashboard_port)], env=self.child_env, stdout=out, stderr=out)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.dashboard_port}/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("the dashboard did not become ready")
+        wait_ready(self.dashboard_port)
 
     def start_worker(self, index):
         out = open(os.path.join(self.logs, f"worker-{index}.log"), "ab")
@@ -149,9 +108,7 @@ class Harness:
     # Filing --------------------------------------------------------------------------------------
 
     def token(self, *arguments):
-        out = subprocess.run([os.path.join(self.args.bin, "dashboard"), "token", "create", "--log-level", "warning",
-                              *arguments], env=self.child_env, capture_output=True, text=True, check=True)
-        return out.stdout.strip().splitlines()[-1]
+        return create_token(self.args.bin, self.child_env, *arguments)
 
     def seed_prequalifications(self):
         """The human-resources feed, written directly: every fifth person lacks medical months."""
@@ -253,7 +210,26 @@ class Harness:
         settled = time.time()
         log(f"settled {settled - started:.0f} s after the start ({remaining} unfinished)")
         self.stop_all()
-        return self.check(tasks, settled - started)
+        status = self.check(tasks, settled - started)
+        if not self.args.self_test:
+            return status
+        # The checks must be able to fail: break one thing of each kind and expect each to be seen.
+        log("self-test: breaking the data on purpose; every invariant below must now FAIL")
+        self.psql("""
+            DELETE FROM tasks WHERE id = (SELECT id FROM tasks WHERE item = 'social.benefitPayment' LIMIT 1);
+            UPDATE tasks SET status = 'running' WHERE id = (SELECT id FROM tasks WHERE item = 'hr.qualification' LIMIT 1);
+            UPDATE cases SET status = 'completed' WHERE id = (SELECT id FROM cases ORDER BY seq DESC LIMIT 1);
+            DELETE FROM simulator_ledger WHERE idempotency_key = (SELECT id::text FROM tasks
+                WHERE item = 'fund.seal' AND status = 'succeeded' LIMIT 1);
+            DELETE FROM events WHERE id = (SELECT max(e.id) FROM events e JOIN tasks t ON t.id = e.task_id
+                WHERE t.item = 'medical.deemedYears' AND t.status = 'succeeded');
+        """)
+        self.check(tasks, settled - started)
+        expected = {"no task lost", "no task stuck", "every case in the state its data predicts", "no effect doubled",
+                    "events consistent with states"}
+        missed = expected - self.failed_invariants
+        print(f"\nself-test: {'every break was seen' if not missed else 'NOT SEEN: ' + ', '.join(sorted(missed))}")
+        return 0 if status == 0 and not missed else 1
 
     # The invariants ------------------------------------------------------------------------------
 
@@ -292,10 +268,8 @@ class Harness:
                   f"{q(chr(32).join(['SELECT count(*) FROM cases WHERE status =', chr(39) + 'actionRequired' + chr(39)]))} "
                   "needing action (medical transfer failed)")
         invariant("no effect doubled", q("""
-            SELECT (SELECT count(*) FROM tasks t WHERE t.status = 'succeeded'
-                      AND NOT EXISTS (SELECT 1 FROM simulator_ledger l WHERE l.idempotency_key = t.id::text))
-                 + (SELECT count(*) FROM simulator_ledger l WHERE NOT EXISTS
-                      (SELECT 1 FROM tasks t WHERE t.id::text = l.idempotency_key AND t.status = 'succeeded'))"""),
+            SELECT count(*) FROM tasks t FULL JOIN simulator_ledger l ON l.idempotency_key::uuid = t.id
+            WHERE (t.status = 'succeeded') IS DISTINCT FROM (l.idempotency_key IS NOT NULL)"""),
                   f"{q('SELECT count(*) FROM simulator_ledger')} effects; "
                   f"{q('SELECT coalesce(sum(calls - 1), 0) FROM simulator_ledger')} repeated calls answered from the ledger")
         invariant("events consistent with states", q("""
@@ -306,8 +280,9 @@ class Harness:
                 FROM events WHERE task_id IS NOT NULL)
             SELECT (SELECT count(*) FROM ordered o JOIN tasks t ON t.id = o.task_id WHERE o.from_end = 1 AND o.to_status <> t.status)
                  + (SELECT count(*) FROM ordered WHERE previous IS NOT NULL AND from_status IS DISTINCT FROM previous)
-                 + (SELECT count(*) FROM tasks t WHERE t.status = 'succeeded' AND
-                       (SELECT count(*) FROM events e WHERE e.task_id = t.id AND e.to_status = 'succeeded') <> 1)"""),
+                 + (SELECT count(*) FROM tasks t LEFT JOIN (SELECT task_id, count(*) AS n FROM events
+                       WHERE to_status = 'succeeded' GROUP BY task_id) s ON s.task_id = t.id
+                    WHERE (t.status = 'succeeded' AND coalesce(s.n, 0) <> 1) OR (t.status <> 'succeeded' AND s.n IS NOT NULL))"""),
                   f"{q('SELECT count(*) FROM events')} events")
 
         retries = q("SELECT count(*) FROM events WHERE to_status = 'retrying'")
@@ -323,23 +298,21 @@ class Harness:
             print(f"  {'PASS' if breaches == 0 else 'FAIL':<5} {name:<{width}}  {detail}"
                   + ("" if breaches == 0 else f"  ({breaches} breaches)"))
         failed = [r for r in results if r[1] != 0]
+        self.failed_invariants = {r[0] for r in failed}
         enough = self.kills >= self.args.kills and len(self.faults) == 3
         if not enough:
             print(f"  FAIL  the faults did not all happen ({self.kills} kills, {self.faults})")
         return 0 if not failed and enough else 1
 
     def cleanup(self, keep):
-        try:
-            self.services("stop")
-        except subprocess.CalledProcessError:
-            pass
         if keep:
+            try:
+                self.services("stop")
+            except subprocess.CalledProcessError:
+                pass
             log(f"logs and data kept in {self.data}")
         else:
-            pg_root = subprocess.run(["bash", "-c", f"printf '%s' '{self.data}' | md5sum | cut -c1-12"],
-                                     capture_output=True, text=True).stdout.strip()
-            shutil.rmtree(self.data, ignore_errors=True)
-            shutil.rmtree(f"/var/tmp/onething-{pg_root}", ignore_errors=True)
+            self.servers.remove()
 
 
 def main():
@@ -353,6 +326,8 @@ def main():
     parser.add_argument("--failure-rate", type=float, default=0.05)
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--self-test", action="store_true",
+                        help="after the run, break the data on purpose and check that every invariant sees it")
     parser.add_argument("--backoff-scale", type=float, default=0.1,
                         help="RETRY_BACKOFF_SCALE for the workers: retry waits this fraction of the policy's")
     args = parser.parse_args()
