@@ -30,12 +30,19 @@ public enum Reconciliation {
         }
     }
 
-    /// Queued work not dispatched since the cutoff, and delayed work whose time passed before it.
+    /// Queued work not dispatched since the cutoff, and delayed work whose time passed before it:
+    /// two index walks (`tasks_waiting_dispatch`, `tasks_delayed_due`), so a million tasks waiting
+    /// for a later day cost nothing here.
     private static let select = PreparedStatement(name: "overdueTasks", sql: """
-        SELECT id, agency, attempt, next_attempt_at FROM tasks
-        WHERE (status = 'queued' AND COALESCE(dispatched_at, ready_at, updated_at) < $1)
-           OR (status IN ('retrying', 'scheduled', 'awaitingConditions')
-               AND COALESCE(dispatched_at, updated_at) < $1 AND next_attempt_at < $1)
-        ORDER BY updated_at LIMIT $2
+        SELECT id, agency, attempt, next_attempt_at FROM (
+            (SELECT id, agency, attempt, next_attempt_at, updated_at FROM tasks
+             WHERE status = 'queued' AND COALESCE(dispatched_at, ready_at, updated_at) < $1
+             ORDER BY updated_at LIMIT $2)
+            UNION ALL
+            (SELECT id, agency, attempt, next_attempt_at, updated_at FROM tasks
+             WHERE status IN ('retrying', 'scheduled', 'awaitingConditions') AND next_attempt_at < $1
+               AND COALESCE(dispatched_at, updated_at) < $1
+             ORDER BY updated_at LIMIT $2)
+        ) due ORDER BY updated_at LIMIT $2
         """)
 }
