@@ -129,6 +129,8 @@ public enum CaseSearch {
             && (filter.agency == nil || filter.agency == .fund)
         if fundFirst {
             groups.append(try attentionPage(status: .failed, filter: filter, fundExtractions: true, limit: limit, on: db))
+            // A page of fund extractions needs nothing after it.
+            if groups[0].count >= limit { return groups[0] }
         }
         var rest: [AttentionTask] = []
         for status in filter.statuses.compactMap(TaskStatus.init(rawValue:)) {
