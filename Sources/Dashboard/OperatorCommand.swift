@@ -8,7 +8,31 @@ import Storage
 /// `dashboard operator create`: makes a dashboard login (or resets one's role and password).
 struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "operator", abstract: "Manage dashboard operators.",
-                                                    subcommands: [Create.self])
+                                                    subcommands: [Create.self, Disable.self])
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable an operator and end their sessions (`operator create` with the name enables them again).")
+
+        @OptionGroup var connection: ConnectionOptions
+
+        @Option(help: "The operator's login name.")
+        var name: String
+
+        func run() async throws {
+            LoggingSetup.bootstrap(level: try connection.logLevel)
+            let infrastructure = try Infrastructure(options: connection, postgresPoolSize: 1, redisPoolSize: 1,
+                                                    applicationName: "operator-disable")
+            let logger = Logger(label: "operators")
+            try await infrastructure.migrate(logger: logger)
+            let accounts = OperatorAccounts(postgres: infrastructure.postgres, redis: infrastructure.redis,
+                                            keyPrefix: infrastructure.keyPrefix, logger: logger)
+            let found = try await accounts.disable(name: name)
+            await infrastructure.shutdown()
+            guard found else { throw ValidationError("no operator is named \(name)") }
+            print("Disabled \(name); their sessions have ended.")
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

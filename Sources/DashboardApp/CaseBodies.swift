@@ -112,7 +112,7 @@ struct TaskBody: Encodable {
         try c.encode(task.dueBy.map(rfc3339), forKey: .dueBy)
         try c.encode(Self.isOverdue(task, now: now), forKey: .overdue)
         try c.encode(task.nextAttemptAt.map(rfc3339), forKey: .nextAttemptAt)
-        try c.encode(task.lastError, forKey: .lastError)
+        try c.encode(task.lastError.map(Redaction.maskNumbers), forKey: .lastError)
         try c.encode(rfc3339(task.updatedAt), forKey: .updatedAt)
     }
 }
@@ -129,7 +129,7 @@ struct EventBody: Encodable {
         try c.encode(event.to, forKey: .to)
         try c.encode(event.attempt, forKey: .attempt)
         try c.encode(event.actor, forKey: .actor)
-        try c.encode(event.detail, forKey: .detail)
+        try c.encode(event.detail.map(Redaction.maskNumbers), forKey: .detail)
     }
 }
 

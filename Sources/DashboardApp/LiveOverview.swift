@@ -13,6 +13,8 @@ public final class LiveOverview: Service, Sendable {
         var takenAt: ContinuousClock.Instant?
         var lastRead: ContinuousClock.Instant?
         var refreshing = false
+        /// Raised by `invalidate()`; a refresh stores its snapshot only if it did not change meanwhile.
+        var generation = 0
     }
 
     let service: OverviewService
@@ -45,14 +47,17 @@ public final class LiveOverview: Service, Sendable {
         state.withLock { state in
             state.snapshot = nil
             state.takenAt = nil
+            state.generation += 1
         }
     }
 
     @discardableResult
     func refresh() async throws -> Overview {
+        let generation = state.withLock { $0.generation }
         let snapshot = try await service.snapshot()
         let takenAt = ContinuousClock.now
         state.withLock { state in
+            guard state.generation == generation else { return }
             state.snapshot = snapshot
             state.takenAt = takenAt
         }

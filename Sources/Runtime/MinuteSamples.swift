@@ -27,6 +27,7 @@ public final class MinuteSamples: Sendable {
 
     /// A claim, `millis` after the message entered the stream.
     func waited(agency: String, millis: Int) {
+        let millis = min(max(0, millis), 86_400_000)
         update(agency) { sample in
             sample.waitMillisSum += millis
             sample.waitCount += 1

@@ -83,16 +83,18 @@ public struct CaseActions: Sendable {
     /// An operator retriggers every failed or dead task matching `filter`: failed fund extractions
     /// first (their real-name window is running), then the rest. Each task is its own transaction
     /// and audit event, so a task that moved on meanwhile is skipped rather than failing the lot.
-    public func retriggerAll(_ filter: AttentionFilter, by caller: Caller, batchSize: Int = 200) async throws -> BulkOutcome {
+    /// At most `limit` tasks are retriggered: the number the operator confirmed.
+    public func retriggerAll(_ filter: AttentionFilter, by caller: Caller, limit: Int = .max,
+                             batchSize: Int = 200) async throws -> BulkOutcome {
         guard caller.role == .operator else { throw ServiceError.notFound() }
         let (calendar, paymentDay, actor) = (calendar, paymentDay, Self.actor(caller))
         var outcome = BulkOutcome()
         for fundExtractions in [true, false] {
             var after: UUID?
-            while true {
-                let cursor = after
+            while outcome.retriggered.count < limit {
+                let (cursor, size) = (after, min(batchSize, limit - outcome.retriggered.count))
                 let ids = try await postgres.withConnection { db in
-                    try CaseSearch.attentionIDs(filter, fundExtractions: fundExtractions, after: cursor, limit: batchSize, on: db)
+                    try CaseSearch.attentionIDs(filter, fundExtractions: fundExtractions, after: cursor, limit: size, on: db)
                 }
                 guard let last = ids.last else { break }
                 after = last

@@ -9,8 +9,9 @@ import Storage
 /// Operators of the dashboard: created from the command line, logged in with a password checked
 /// against its bcrypt hash, kept in by a session whose cookie value is never stored.
 ///
-/// Failed logins are counted per operator name in Redis (shared by every dashboard process): after
-/// `maxFailures` within `failureWindow` the name is refused until the window has passed.
+/// Login attempts are counted per operator name in Redis (shared by every dashboard process): after
+/// `maxFailures` attempts without a success within `failureWindow`, the name is refused until the
+/// window has passed.
 public struct OperatorAccounts: Sendable {
     public enum LoginResult: Sendable, Equatable {
         /// The cookie value to set, and the session it opens.
@@ -58,8 +59,10 @@ public struct OperatorAccounts: Sendable {
     /// Checks a name and password; on success opens a session.
     public func login(name: String, password: String) async throws -> LoginResult {
         guard Self.isValidName(name), password.utf8.count <= 72 else { return .invalid }
-        let key = "\(keyPrefix):login-failures:\(name.lowercased())"
-        if let failures = await failures(key), failures >= maxFailures {
+        // Counted before the password is checked, so guesses sent in parallel cannot all slip under
+        // the limit; a successful login clears the count.
+        let key = "\(keyPrefix):login-attempts:\(name)"
+        if let attempts = await countAttempt(key), attempts > maxFailures {
             let ttl = (try? await redis.command(["PTTL", key]).int) ?? nil
             return .rateLimited(retryAfterSeconds: max(1, (ttl ?? 60_000) / 1000))
         }
@@ -67,10 +70,7 @@ public struct OperatorAccounts: Sendable {
         // An unknown name costs as much as a wrong password, so timing does not tell which names exist.
         let stored = account?.passwordHash
         let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: stored ?? Self.decoyHash) }
-        guard let account, matches else {
-            await recordFailure(key)
-            return .invalid
-        }
+        guard let account, matches else { return .invalid }
         _ = try? await redis.command(["DEL", key])
         let token = Self.randomToken()
         let csrf = Self.randomToken()
@@ -82,6 +82,12 @@ public struct OperatorAccounts: Sendable {
         }
         return .success(token: token, session: OperatorSession(operatorID: account.id, name: account.name, role: account.role,
                                                                csrfToken: csrf, expiresAt: expires))
+    }
+
+    /// Disables an operator and ends their sessions; false when there is none of that name.
+    public func disable(name: String) async throws -> Bool {
+        let instant = now()
+        return try await postgres.withConnection { try OperatorStore.disable(name: name, now: instant, on: $0) }
     }
 
     /// The live session behind a cookie value.
@@ -116,23 +122,16 @@ public struct OperatorAccounts: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Failed attempts so far; nil when Redis cannot say (then the login is not limited, and that is logged).
-    private func failures(_ key: String) async -> Int? {
-        do {
-            let reply = try await redis.command(["GET", key])
-            return reply.string.flatMap(Int.init) ?? 0
-        } catch {
-            logger.warning("login failures not readable; login not rate-limited", metadata: ["error": "\(error)"])
-            return nil
-        }
-    }
-
-    private func recordFailure(_ key: String) async {
+    /// Counts this attempt within the window and returns the count; nil when Redis cannot say (then
+    /// the login is not limited, and that is logged: operators can still get in while Redis is away).
+    private func countAttempt(_ key: String) async -> Int? {
         let window = RedisConnection.milliseconds(failureWindow)
         do {
-            _ = try await redis.withConnection { try $0.pipeline([["INCR", key], ["PEXPIRE", key, window, "NX"]]) }
+            let replies = try await redis.withConnection { try $0.pipeline([["INCR", key], ["PEXPIRE", key, window, "NX"]]) }
+            return replies.first?.int
         } catch {
-            logger.warning("login failure not counted", metadata: ["error": "\(error)"])
+            logger.warning("login attempts not counted; login not rate-limited", metadata: ["error": "\(error)"])
+            return nil
         }
     }
 

@@ -25,8 +25,8 @@ public enum DemoSeed {
             guard let first = try inserted.first?.decodeIfPresent(Int.self, "first"),
                   let last = try inserted.first?.decodeIfPresent(Int.self, "last")
             else { return 0 }
-            try db.query(insertTasks, [first, last])
-            try db.query(insertEvents, [first, last])
+            try db.query(insertTasks, [first, last, token])
+            try db.query(insertEvents, [first, last, token])
             return last - first + 1
         }
     }
@@ -128,7 +128,7 @@ public enum DemoSeed {
                 WHEN i.position = 3 + (c.seq % 8) THEN 'running'
                 ELSE 'blocked' END
             END AS status) AS s
-        WHERE c.seq BETWEEN $1 AND $2
+        WHERE c.seq BETWEEN $1 AND $2 AND c.filed_by_token = $3
         """)
 
     /// One event per task: the change that put it in its present state.
@@ -139,6 +139,6 @@ public enum DemoSeed {
                t.status, t.attempt, CASE WHEN t.status = 'abandoned' THEN 'agent:seed-agent' ELSE 'worker:seed' END,
                t.last_error
         FROM tasks t JOIN cases c ON c.id = t.case_id
-        WHERE c.seq BETWEEN $1 AND $2
+        WHERE c.seq BETWEEN $1 AND $2 AND c.filed_by_token = $3
         """)
 }

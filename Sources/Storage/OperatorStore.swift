@@ -35,12 +35,30 @@ public struct OperatorSession: Sendable, Equatable {
 /// Operators and their sessions. A session is stored by the SHA-256 of its cookie value, so a
 /// leaked table does not log anyone in.
 public enum OperatorStore {
-    /// Creates an operator, or replaces the role and password of one with that name.
+    /// Creates an operator, or replaces the role and password of one with that name; the
+    /// sessions opened with the old password end (a reset is how a leaked password is answered).
     public static func upsert(name: String, role: OperatorRole, passwordHash: String, on db: PostgresConnection) throws {
-        try db.query("""
-            INSERT INTO operators (id, name, role, password_hash) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, password_hash = EXCLUDED.password_hash, disabled_at = NULL
-            """, [UUID(), name, role.rawValue, passwordHash], name: "upsertOperator")
+        try db.transaction { db in
+            try db.query("""
+                DELETE FROM operator_sessions WHERE operator_id = (SELECT id FROM operators WHERE name = $1)
+                """, [name], name: "endOperatorSessions")
+            try db.query("""
+                INSERT INTO operators (id, name, role, password_hash) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (name) DO UPDATE SET role = EXCLUDED.role, password_hash = EXCLUDED.password_hash, disabled_at = NULL
+                """, [UUID(), name, role.rawValue, passwordHash], name: "upsertOperator")
+        }
+    }
+
+    /// Disables an operator and ends their sessions; returns whether one had that name.
+    public static func disable(name: String, now: Date, on db: PostgresConnection) throws -> Bool {
+        try db.transaction { db in
+            let updated = try db.query("UPDATE operators SET disabled_at = $2 WHERE name = $1", [name, now],
+                                       name: "disableOperator").affectedRows
+            try db.query("""
+                DELETE FROM operator_sessions WHERE operator_id = (SELECT id FROM operators WHERE name = $1)
+                """, [name], name: "endOperatorSessions")
+            return updated > 0
+        }
     }
 
     /// The enabled operator with that name.

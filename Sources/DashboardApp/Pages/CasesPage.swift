@@ -18,12 +18,17 @@ enum CasesPage {
     }
 
     static let pageSizes = 1...200
+    /// Filing dates a search may name (the service did not exist before, and PostgreSQL has no year 0).
+    static let years = 1990...2200
 
     static func parse(_ parameters: Hummingbird.Parameters, now: Date) throws -> Query {
         var query = Query()
         func text(_ name: String, max: Int = 64) throws -> String? {
             guard let raw = parameters.get(name)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
             guard raw.count <= max else { throw PageError.badRequest("\(name) is at most \(max) characters.") }
+            guard !raw.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw PageError.badRequest("\(name) may not contain control characters.")
+            }
             query.values.append((name, raw))
             return raw
         }
@@ -51,11 +56,15 @@ enum CasesPage {
         }
         let offset = LocalDate.chinaStandardTimeOffset
         if let from = try text("from") {
-            guard let day = LocalDate(from) else { throw PageError.badRequest("from is a date: YYYY-MM-DD.") }
+            guard let day = LocalDate(from), Self.years.contains(day.year) else {
+                throw PageError.badRequest("from is a date from 1990 to 2200: YYYY-MM-DD.")
+            }
             query.filter.filedFrom = day.startOfDay(utcOffsetSeconds: offset)
         }
         if let to = try text("to") {
-            guard let day = LocalDate(to) else { throw PageError.badRequest("to is a date: YYYY-MM-DD.") }
+            guard let day = LocalDate(to), Self.years.contains(day.year) else {
+                throw PageError.badRequest("to is a date from 1990 to 2200: YYYY-MM-DD.")
+            }
             query.filter.filedBefore = day.adding(days: 1).startOfDay(utcOffsetSeconds: offset)
         }
         if let caseNo = try text("caseNo", max: 40) { query.filter.caseNo = caseNo }

@@ -161,7 +161,7 @@ enum DashboardPages {
                 return try await confirmPage(query, session: session, deps: deps, notice: Layout.notice(
                     "The number of matching tasks changed since you looked; check it and confirm again.", error: true))
             }
-            let outcome = try await deps.actions.retriggerAll(query.filter, by: caller(session))
+            let outcome = try await deps.actions.retriggerAll(query.filter, by: caller(session), limit: expected)
             deps.overview.invalidate()
             logger.notice("bulk retrigger", metadata: ["operator": "\(session.name)", "retriggered": "\(outcome.retriggered.count)",
                                                       "skipped": "\(outcome.skipped)"])
@@ -182,7 +182,7 @@ enum DashboardPages {
                         _ = try await deps.actions.abandon(caseNo: caseNo, item: item, by: caller(session))
                     }
                 } catch let error as ServiceError where error.code != .notFound {
-                    return PageResponse.redirect(withQuery(back, [("refused", error.message)]))
+                    return PageResponse.redirect(withQuery(back, [("refused", error.code.rawValue)]))
                 }
                 deps.overview.invalidate()
                 return PageResponse.redirect(withQuery(back, [(verb == "retrigger" ? "retriggered" : "abandoned", item)]))
@@ -299,7 +299,17 @@ enum DashboardPages {
     /// What the last action did, from the query its redirect carried.
     static func doneNotice(_ request: Request) -> HTML {
         let parameters = request.uri.queryParameters
-        if let refused = parameters.get("refused") { return Layout.notice(String(refused.prefix(300)), error: true) }
+        if let refused = parameters.get("refused") {
+            // A code, never free text: a crafted link cannot put words on this page.
+            let message = switch refused {
+            case ServiceError.Code.notRetriggerable.rawValue:
+                "Not retriggered: only a failed item, or a dead one, can be retriggered, and this one has moved on."
+            case ServiceError.Code.notAbandonable.rawValue:
+                "Not abandoned: only a failed item can be given up, and this one has moved on."
+            default: "The action was refused."
+            }
+            return Layout.notice(message, error: true)
+        }
         if let item = parameters.get("retriggered"), let skipped = parameters.get("skipped") {
             return Layout.notice("Retriggered \(item.prefix(12)) tasks\(skipped == "0" ? "" : "; \(skipped.prefix(12)) had moved on and were skipped").")
         }
