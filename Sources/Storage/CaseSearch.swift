@@ -71,8 +71,8 @@ public enum CaseSearch {
     /// A page of cases matching `filter`, newest first, before the keyset cursor `beforeSeq`.
     ///
     /// With a task filter the index can answer (an unfinished state, or past the time limit) the
-    /// query walks those tasks in case order (`tasks_unfinished`, `tasks_open_by_case`, from the
-    /// index alone: the case is joined by its sequence) and stops after a page; otherwise it walks the cases (by `seq`, or the index of a case filter) and
+    /// query walks those tasks in case order (`tasks_unfinished`, `tasks_open_by_case`) and stops
+    /// after a page; otherwise it walks the cases (by `seq`, or the index of a case filter) and
     /// checks each for a matching task, which is cheap because nearly every case has one.
     public static func cases(_ filter: CaseFilter, limit: Int, beforeSeq: Int?, on db: PostgresConnection) throws -> [CaseSummary] {
         var parameters: [any PostgresEncodable] = []
@@ -103,7 +103,7 @@ public enum CaseSearch {
             let all = taskConditions + conditions
             sql = """
                 SELECT DISTINCT ON (t.case_seq) \(columns)
-                FROM tasks t JOIN cases c ON c.seq = t.case_seq
+                FROM tasks t JOIN cases c ON c.id = t.case_id
                 WHERE \(all.joined(separator: " AND ")) ORDER BY t.case_seq DESC LIMIT \(bind(limit))
                 """
         } else {
