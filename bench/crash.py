@@ -35,7 +35,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from system import Servers, create_token, free_port, resident_id, wait_ready
+from system import Servers, create_token, free_port, insert_prequalifications, resident_id, wait_ready
 UNFINISHED = ("blocked", "queued", "running", "retrying", "awaitingConditions", "awaitingRealName", "scheduled")
 # The items a case filed with the pension, the medical transfer and the fund seal calls for.
 ITEMS = ("hr.qualification", "hr.deemedYears", "social.pensionTransfer", "social.benefitApproval",
@@ -112,15 +112,8 @@ class Harness:
 
     def seed_prequalifications(self):
         """The human-resources feed, written directly: every fifth person lacks medical months."""
-        rows = []
-        for i in range(self.args.cases):
-            short = i % 5 == 0
-            rows.append(f"('{resident_id(i)}', '张{i % 100}', 'male', 'crash-employer', true, 300, 24, "
-                        f"{100 if short else 300}, 'changchun')")
-        for start in range(0, len(rows), 2000):
-            self.psql("INSERT INTO prequalifications (id_number, name, category, organisation_id, passed, "
-                      "contribution_months, deemed_months, medical_contribution_months, fund_centre) VALUES "
-                      + ",".join(rows[start:start + 2000]))
+        insert_prequalifications(self.servers, range(self.args.cases), "crash-employer",
+                                 medical_months=lambda i: 100 if i % 5 == 0 else 300)
 
     def file(self, agent, i):
         body = json.dumps({"retiree": {"name": f"张{i % 100}", "idNumber": resident_id(i)}, "pensionBenefit": True,

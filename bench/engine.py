@@ -38,7 +38,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from drain import Psql, Redis
-from system import Servers, create_token, free_port, resident_id, vm_hwm_mib, wait_ready
+from system import Servers, create_token, free_port, insert_prequalifications, resident_id, vm_hwm_mib, wait_ready
 
 AGENCIES = ["hr", "social", "medical", "fund"]
 PROBE_BASE = 900_000  # people numbers used by the pickup probes
@@ -100,12 +100,7 @@ class Bench:
     def people(self, count):
         first = self.next_person
         self.next_person += count
-        rows = [f"('{resident_id(i)}', '张{i % 100}', 'male', 'bench-employer', true, 300, 24, 300, 'changchun')"
-                for i in range(first, first + count)]
-        for start in range(0, len(rows), 2000):
-            self.servers.psql("INSERT INTO prequalifications (id_number, name, category, organisation_id, passed, "
-                              "contribution_months, deemed_months, medical_contribution_months, fund_centre) VALUES "
-                              + ",".join(rows[start:start + 2000]) + " ON CONFLICT DO NOTHING")
+        insert_prequalifications(self.servers, range(first, first + count), "bench-employer")
         return range(first, first + count)
 
     def file(self, person):

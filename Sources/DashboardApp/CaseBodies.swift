@@ -47,13 +47,9 @@ struct CaseBody: Encodable {
     }
 }
 
-/// The masked form of a resident ID as stored (first 6, last 4): `220102********0036`. Stored
-/// numbers were validated at filing, so this only checks the shape (18 ASCII characters); anything
-/// else is hidden entirely.
+/// The masked form of a resident ID as stored: `220102********0036`.
 func maskID(_ number: String) -> String {
-    let bytes = Array(number.utf8)
-    guard bytes.count == 18, bytes.allSatisfy({ $0 < 0x80 }) else { return String(repeating: "*", count: number.count) }
-    return String(decoding: bytes[0..<6], as: UTF8.self) + "********" + String(decoding: bytes[14..<18], as: UTF8.self)
+    ResidentID.mask(number)
 }
 
 struct RetireeBody: Encodable {

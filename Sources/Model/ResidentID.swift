@@ -56,8 +56,14 @@ public struct ResidentID: Sendable, Hashable {
     public var sex: Sex { sequence % 2 == 1 ? .male : .female }
 
     /// The first 6 characters, 8 asterisks, and the last 4: `220102********0036`.
-    public var masked: String {
-        String(number.prefix(6)) + String(repeating: "*", count: 8) + String(number.suffix(4))
+    public var masked: String { Self.mask(number) }
+
+    /// The masked form of a stored number: 18 ASCII characters shown as above (on UTF-8 bytes: the
+    /// operator pages mask thousands a second); anything else hidden entirely.
+    public static func mask(_ number: String) -> String {
+        let bytes = Array(number.utf8)
+        guard bytes.count == 18, bytes.allSatisfy({ $0 < 0x80 }) else { return String(repeating: "*", count: number.count) }
+        return String(decoding: bytes[0..<6], as: UTF8.self) + "********" + String(decoding: bytes[14..<18], as: UTF8.self)
     }
 
     /// The check character for the first 17 characters of a number, or `nil` when they are not

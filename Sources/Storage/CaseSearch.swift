@@ -156,19 +156,10 @@ public enum CaseSearch {
     /// extractions, false: all but those, nil: no such split.
     private static func attentionPage(status: TaskStatus, filter: AttentionFilter, fundExtractions: Bool?, limit: Int,
                                       on db: PostgresConnection) throws -> [AttentionTask] {
-        var parameters: [any PostgresEncodable] = [status.rawValue]
-        var conditions = ["t.status = $1"]
-        if let agency = filter.agency {
-            parameters.append(agency.rawValue)
-            conditions.append("t.agency = $\(parameters.count)")
-        }
-        if let item = filter.item {
-            parameters.append(item.rawValue)
-            conditions.append("t.item = $\(parameters.count)")
-        }
+        var (conditions, parameters) = attentionConditions(filter, status: status)
         switch fundExtractions {
-        case true?: conditions.append("t.item = 'fund.extraction'")
-        case false? where status == .failed: conditions.append("t.item <> 'fund.extraction'")
+        case true?: conditions += " AND t.item = 'fund.extraction'"
+        case false? where status == .failed: conditions += " AND t.item <> 'fund.extraction'"
         default: break
         }
         parameters.append(limit)
@@ -176,7 +167,7 @@ public enum CaseSearch {
             SELECT t.id, t.case_seq, c.case_no, t.item, t.agency, t.status, t.attempt, t.last_error, t.updated_at,
                    c.retiree_name, c.retiree_id_number
             FROM tasks t JOIN cases c ON c.id = t.case_id
-            WHERE \(conditions.joined(separator: " AND "))
+            WHERE \(conditions)
             ORDER BY t.case_seq LIMIT $\(parameters.count)
             """
         return try db.query(sql, parameters, name: "attentionTasks").compactMap { row in
@@ -217,9 +208,17 @@ public enum CaseSearch {
                             parameters, name: "attentionIDs").map { try $0.decode(UUID.self, "id") }
     }
 
-    private static func attentionConditions(_ filter: AttentionFilter) -> (String, [any PostgresEncodable]) {
-        var parameters: [any PostgresEncodable] = [filter.statuses]
-        var conditions = ["t.status = ANY($1::text[])"]
+    /// The filter as SQL conditions on `tasks t` and their bound values. With `status`, one state
+    /// by equality, so the index walk comes back in case order.
+    private static func attentionConditions(_ filter: AttentionFilter, status: TaskStatus? = nil)
+        -> (String, [any PostgresEncodable]) {
+        var parameters: [any PostgresEncodable]
+        var conditions: [String]
+        if let status {
+            (parameters, conditions) = ([status.rawValue], ["t.status = $1"])
+        } else {
+            (parameters, conditions) = ([filter.statuses], ["t.status = ANY($1::text[])"])
+        }
         if let agency = filter.agency {
             parameters.append(agency.rawValue)
             conditions.append("t.agency = $\(parameters.count)")

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Services
 import Storage
 import Testing
 import TestSupport
@@ -46,7 +47,7 @@ struct PersonalDataTests {
         }
 
         // The operator pages and their JSON twins, with a session made for the test.
-        let session = OperatorAccountsTestSupport.token()
+        let session = OperatorAccounts.randomToken()
         try await system.infrastructure.postgres.withConnection { db in
             try OperatorStore.upsert(name: "pd-operator", role: .operator, passwordHash: "unused", on: db)
             let operatorID = try #require(try OperatorStore.find(name: "pd-operator", on: db)).id
@@ -79,11 +80,4 @@ struct PersonalDataTests {
     }
 
     func maskedID(_ id: String) -> String { id.prefix(6) + "********" + id.suffix(4) }
-}
-
-/// A session cookie value as the dashboard makes them (64 hex characters).
-enum OperatorAccountsTestSupport {
-    static func token() -> String {
-        (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-    }
 }
