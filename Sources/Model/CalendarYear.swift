@@ -10,7 +10,8 @@ import Foundation
 ///   "workingWeekendDays": ["2026-01-04"] }
 /// ```
 /// `through` may be omitted for a single day. Every date must lie in `year`, every working weekend
-/// day must be a Saturday or Sunday, and no day may be both off and working.
+/// day must be a Saturday or Sunday, and no day may be both off and working. A parsed file is
+/// ``CalendarSource/official``; ``StatutoryHolidays/provisionalYear(_:)`` builds provisional ones.
 public struct CalendarYear: Sendable, Hashable {
     /// The year covered.
     public let year: Int
@@ -18,9 +19,13 @@ public struct CalendarYear: Sendable, Hashable {
     public let daysOff: Set<LocalDate>
     /// The weekend days declared working days.
     public let workingWeekendDays: Set<LocalDate>
+    /// Whether the days come from the State Council's notice or were computed without it.
+    public let source: CalendarSource
 
     /// Creates a year after checking its days (see the type's documentation).
-    public init(year: Int, daysOff: Set<LocalDate>, workingWeekendDays: Set<LocalDate>) throws(CalendarDataError) {
+    public init(
+        year: Int, daysOff: Set<LocalDate>, workingWeekendDays: Set<LocalDate>, source: CalendarSource = .official
+    ) throws(CalendarDataError) {
         for date in daysOff.union(workingWeekendDays).sorted() where date.year != year {
             throw .dateOutsideYear(date: date, year: year)
         }
@@ -33,6 +38,7 @@ public struct CalendarYear: Sendable, Hashable {
         self.year = year
         self.daysOff = daysOff
         self.workingWeekendDays = workingWeekendDays
+        self.source = source
     }
 
     /// Parses the JSON text of one year (format in the type's documentation).
