@@ -3,9 +3,11 @@ import Foundation
 /// Working days: Monday to Friday except the State Council's days off, plus the weekend days it
 /// declares working days.
 ///
-/// The calendar is data (one ``CalendarYear`` per holiday notice, see
-/// `WorkingDayCalendar+Data.swift`). A day in a year without data falls back to weekends-only;
-/// every method that may do so reports it through ``CalendarAnswer`` or ``covers(_:)``.
+/// The calendar is data: one ``CalendarYear`` per holiday notice (see
+/// `WorkingDayCalendar+Data.swift`), and, in the calendar built by ``standard(extraTexts:)``, a
+/// provisional year (``StatutoryHolidays``) for every year of the holiday law without a notice. A
+/// day in a year with neither falls back to weekends-only. Every method that may guess reports it
+/// through ``CalendarAnswer``, ``source(of:)`` or ``isOfficial(_:)``.
 public struct WorkingDayCalendar: Sendable, Hashable {
     private let years: [Int: CalendarYear]
 
@@ -26,14 +28,29 @@ public struct WorkingDayCalendar: Sendable, Hashable {
         try self.init(years: parsed)
     }
 
-    /// The years with holiday data, ascending.
+    /// The years with holiday data, official or provisional, ascending.
     public var knownYears: [Int] { years.keys.sorted() }
 
-    /// Whether the holiday data covers this date's year (if not, it is judged by weekends only).
+    /// The years with a provisional year and no notice, ascending.
+    public var provisionalYears: [Int] { years.values.filter { $0.source == .provisional }.map(\.year).sorted() }
+
+    /// The data for a year, official or provisional; nil for a year judged by weekends only.
+    public func year(_ year: Int) -> CalendarYear? { years[year] }
+
+    /// Where a year's data comes from; nil for a year judged by weekends only.
+    public func source(of year: Int) -> CalendarSource? { years[year]?.source }
+
+    /// Whether the holiday data, official or provisional, covers this date's year (if not, it is
+    /// judged by weekends only). A provisional year counts, as it is far closer to the notice than
+    /// weekends only; ``isOfficial(_:)`` tells whether the notice itself covers the date.
     public func covers(_ date: LocalDate) -> Bool { years[date.year] != nil }
 
+    /// Whether this date's year has the State Council's notice.
+    public func isOfficial(_ date: LocalDate) -> Bool { years[date.year]?.source == .official }
+
     /// Whether the date is a working day. For a year without data: Monday to Friday; check
-    /// ``covers(_:)`` to know whether that fallback was used.
+    /// ``covers(_:)`` to know whether that fallback was used, ``isOfficial(_:)`` whether the answer
+    /// is certain.
     public func isWorkingDay(_ date: LocalDate) -> Bool {
         guard let year = years[date.year] else { return !date.isWeekend }
         if year.workingWeekendDays.contains(date) { return true }
@@ -47,9 +64,13 @@ public struct WorkingDayCalendar: Sendable, Hashable {
     /// next Monday. For `n == 0` the answer is `date` itself when it is a working day, otherwise the
     /// next working day — "the same day", rolled forward to when the agencies are open.
     public func addingWorkingDays(_ n: Int, to date: LocalDate) -> CalendarAnswer<LocalDate> {
-        var missing: Set<Int> = []
+        var missing: Set<Int> = [], provisional: Set<Int> = []
         func working(_ day: LocalDate) -> Bool {
-            if !covers(day) { missing.insert(day.year) }
+            switch years[day.year]?.source {
+            case nil: missing.insert(day.year)
+            case .provisional: provisional.insert(day.year)
+            case .official: break
+            }
             return isWorkingDay(day)
         }
         var day = date
@@ -63,7 +84,7 @@ public struct WorkingDayCalendar: Sendable, Hashable {
                 if working(day) { remaining -= 1 }
             }
         }
-        return CalendarAnswer(value: day, yearsWithoutData: missing.sorted())
+        return CalendarAnswer(value: day, yearsWithoutData: missing.sorted(), provisionalYears: provisional.sorted())
     }
 
     /// The last day on which an agency may finish work with a time limit of `workingDays`, counted
@@ -90,6 +111,7 @@ public struct WorkingDayCalendar: Sendable, Hashable {
         let day = dueDate(timeLimitWorkingDays: workingDays, countedFrom: LocalDate(start, utcOffsetSeconds: utcOffsetSeconds))
         return CalendarAnswer(
             value: day.value.adding(days: 1).startOfDay(utcOffsetSeconds: utcOffsetSeconds),
-            yearsWithoutData: day.yearsWithoutData)
+            yearsWithoutData: day.yearsWithoutData,
+            provisionalYears: day.provisionalYears)
     }
 }

@@ -13,6 +13,15 @@ struct WorkingDayCalendarTests {
         try WorkingDayCalendar.bundled()
     }
 
+    static func standard(_ extraTexts: [String] = []) throws -> WorkingDayCalendar {
+        try WorkingDayCalendar.standard(extraTexts: extraTexts)
+    }
+
+    /// A notice for `year` with New Year's Day as its only day off.
+    static func notice(_ year: Int) -> String {
+        #"{"year": \#(year), "daysOff": [{"name": "New Year's Day", "from": "\#(year)-01-01"}], "workingWeekendDays": []}"#
+    }
+
     @Test func ships_2025_and_2026() throws {
         #expect(try Self.calendar().knownYears == [2025, 2026])
     }
@@ -74,24 +83,125 @@ struct WorkingDayCalendarTests {
     }
 
     @Test("falls back to weekends only outside the known years, and says so", arguments: [
-        (1, "2026-12-31", "2027-01-01", [2027]),   // really a holiday, but 2027 has no data
-        (1, "2027-03-05", "2027-03-08", [2027]),
-        (0, "2024-06-01", "2024-06-03", [2024]),
-        (3, "2024-12-30", "2025-01-03", [2024]),   // 12-31 judged by fallback, then 2025 data
-        (-1, "2027-01-01", "2026-12-31", []),      // the start day itself is never judged
+        (1, "2099-12-31", "2100-01-01", [2100], []),      // really a holiday, but 2100 has no data
+        (1, "2100-03-05", "2100-03-08", [2100], []),
+        (0, "2024-06-01", "2024-06-03", [2024], []),
+        (3, "2024-12-30", "2025-01-03", [2024], []),      // 12-31 judged by fallback, then 2025 data
+        (-1, "2100-01-01", "2099-12-31", [], [2099]),     // the start day itself is never judged
     ])
-    func fallback(n: Int, start: String, expected: String, years: [Int]) throws {
-        let answer = try Self.calendar().addingWorkingDays(n, to: Self.date(start))
+    func fallback(n: Int, start: String, expected: String, years: [Int], provisional: [Int]) throws {
+        let answer = try Self.standard().addingWorkingDays(n, to: Self.date(start))
         #expect(answer.value == Self.date(expected))
         #expect(answer.yearsWithoutData == years)
         #expect(answer.usedFallback == !years.isEmpty)
+        #expect(answer.provisionalYears == provisional)
     }
 
     @Test func unknown_year_is_reported_as_not_covered() throws {
+        let calendar = try Self.standard()
+        for year in [2024, 2100] {
+            #expect(!calendar.covers(Self.date("\(year)-01-01")))
+            #expect(calendar.source(of: year) == nil)
+            #expect(calendar.year(year) == nil)
+        }
+        #expect(calendar.isWorkingDay(Self.date("2100-01-01")))
+        #expect(!calendar.isWorkingDay(Self.date("2100-01-02")))
+        #expect(calendar.isWorkingDay(Self.date("2024-10-01"))) // a Tuesday: no data before 2025
+    }
+
+    @Test func the_bundled_calendar_alone_still_judges_2027_by_weekends_only() throws {
         let calendar = try Self.calendar()
         #expect(!calendar.covers(Self.date("2027-01-01")))
         #expect(calendar.isWorkingDay(Self.date("2027-01-01")))
         #expect(!calendar.isWorkingDay(Self.date("2027-01-02")))
+        #expect(calendar.provisionalYears == [])
+        #expect(calendar.addingWorkingDays(1, to: Self.date("2026-12-31")).yearsWithoutData == [2027])
+    }
+
+    @Test func the_standard_calendar_has_a_provisional_year_for_every_year_without_a_notice() throws {
+        let calendar = try Self.standard()
+        #expect(calendar.provisionalYears == Array(2027...2099))
+        #expect(calendar.knownYears == Array(2025...2099))
+        #expect(calendar.source(of: 2025) == .official)
+        #expect(calendar.source(of: 2026) == .official)
+        #expect(calendar.source(of: 2027) == .provisional)
+        #expect(calendar.year(2026) == (try CalendarYear(json: WorkingDayCalendar.bundledYearTexts[1])))
+        #expect(calendar.isOfficial(Self.date("2026-12-31")))
+        #expect(!calendar.isOfficial(Self.date("2027-01-01")))
+        #expect(calendar.covers(Self.date("2027-01-01")))
+    }
+
+    @Test("2027 is judged from its provisional year", arguments: [
+        ("2027-01-01", false),  // New Year's Day: a working day by weekends only
+        ("2027-02-04", true),
+        ("2027-02-05", false),  // Spring Festival eve
+        ("2027-02-06", false), ("2027-02-07", false), ("2027-02-08", false),
+        ("2027-02-09", false), ("2027-02-10", false),  // for Saturday 6 and Sunday 7 February
+        ("2027-02-11", true),
+        ("2027-03-03", true),   // an ordinary Wednesday
+        ("2027-04-05", false),  // Qingming
+        ("2027-05-08", false),  // a Saturday: no working weekends without the notice
+        ("2027-10-05", false),  // for Sunday 3 October
+        ("2027-10-06", true),
+    ])
+    func provisional2027(day: String, working: Bool) throws {
+        let calendar = try Self.standard()
+        #expect(calendar.isWorkingDay(Self.date(day)) == working)
+        #expect(calendar.covers(Self.date(day)))
+        #expect(!calendar.isOfficial(Self.date(day)))
+    }
+
+    @Test func due_dates_into_2027_say_they_are_provisional() throws {
+        let standard = try Self.standard()
+        // Monday 2026-12-28: 12-29, 12-30, 12-31, then (1 January off) 01-04 and 01-05.
+        let due = standard.dueDate(timeLimitWorkingDays: 5, countedFrom: Self.date("2026-12-28"))
+        #expect(due.value == Self.date("2027-01-05"))
+        #expect(due.provisionalYears == [2027])
+        #expect(due.usedProvisional)
+        #expect(due.yearsWithoutData == [])
+        #expect(!due.usedFallback)
+        // The same limit by weekends only counts New Year's Day.
+        let fallback = try Self.calendar().dueDate(timeLimitWorkingDays: 5, countedFrom: Self.date("2026-12-28"))
+        #expect(fallback.value == Self.date("2027-01-04"))
+        #expect(fallback.yearsWithoutData == [2027] && fallback.provisionalYears == [])
+        // The instant carries it too: the end of 2027-01-05 in Beijing.
+        let monday = Date(timeIntervalSince1970: 1_798_444_800) // 2026-12-28T08:00Z
+        let instant = standard.dueBy(timeLimitWorkingDays: 5, from: monday)
+        #expect(instant.value == Date(timeIntervalSince1970: 1_799_164_800)) // 2027-01-05T16:00Z, 01-06 00:00 Beijing
+        #expect(instant.provisionalYears == [2027] && !instant.usedFallback)
+        // Within the official years nothing is provisional.
+        #expect(!standard.dueDate(timeLimitWorkingDays: 5, countedFrom: Self.date("2026-02-13")).usedProvisional)
+    }
+
+    @Test func an_extra_notice_for_2027_makes_it_official() throws {
+        let calendar = try Self.standard([Self.notice(2027)])
+        #expect(calendar.source(of: 2027) == .official)
+        #expect(calendar.provisionalYears == Array(2028...2099))
+        #expect(!calendar.isWorkingDay(Self.date("2027-01-01")))
+        #expect(calendar.isWorkingDay(Self.date("2027-02-09"))) // the notice wins over the rule
+        let due = calendar.dueDate(timeLimitWorkingDays: 5, countedFrom: Self.date("2026-12-28"))
+        #expect(due.value == Self.date("2027-01-05") && !due.usedProvisional && !due.usedFallback)
+    }
+
+    @Test func an_extra_notice_replaces_the_shipped_one() throws {
+        let calendar = try Self.standard([Self.notice(2026)])
+        #expect(calendar.source(of: 2026) == .official)
+        #expect(calendar.year(2026)?.daysOff == [Self.date("2026-01-01")])
+        #expect(calendar.isWorkingDay(Self.date("2026-02-16")))   // off in the shipped file
+        #expect(!calendar.isWorkingDay(Self.date("2026-02-14")))  // a working Saturday in it
+        #expect(!calendar.isWorkingDay(Self.date("2025-10-01")))  // 2025 still as shipped
+    }
+
+    @Test func two_extra_notices_for_one_year_are_rejected() {
+        #expect(throws: CalendarDataError.duplicateYear(2027)) {
+            try WorkingDayCalendar.standard(extraTexts: [Self.notice(2027), Self.notice(2027)])
+        }
+        do throws(CalendarDataError) {
+            _ = try WorkingDayCalendar.standard(extraTexts: ["{"])
+            Issue.record("expected a rejection")
+        } catch {
+            #expect(error.code == "calendar_malformed")
+        }
     }
 
     @Test("due dates of time limits", arguments: [
