@@ -9,14 +9,18 @@ public struct Caller: Sendable, Hashable {
     public var name: String
     /// The organisation an agent acts for.
     public var organisation: String?
+    /// What kind of organisation that is (agents only).
+    public var organisationKind: OrganisationKind?
     /// The resident ID an individual is bound to.
     public var idNumber: String?
 
-    public init(tokenID: String, role: Role, name: String, organisation: String? = nil, idNumber: String? = nil) {
+    public init(tokenID: String, role: Role, name: String, organisation: String? = nil,
+                organisationKind: OrganisationKind? = nil, idNumber: String? = nil) {
         self.tokenID = tokenID
         self.role = role
         self.name = name
         self.organisation = organisation
+        self.organisationKind = organisation == nil ? nil : (organisationKind ?? .employer)
         self.idNumber = idNumber
     }
 

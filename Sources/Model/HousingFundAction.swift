@@ -6,4 +6,13 @@ public enum HousingFundAction: String, Sendable, Hashable, Codable, CaseIterable
     case seal
     /// Seal the account and pay the balance to the retiree's own bank account.
     case sealAndExtract
+    /// Extraction alone, for an account an earlier case sealed (the guide: "也可委托企业再次发起退休
+    /// '一件事'提取公积金"). Such a case holds `fund.extraction` and nothing else.
+    case extract
+
+    /// Whether the account is sealed by this case.
+    public var seals: Bool { self == .seal || self == .sealAndExtract }
+
+    /// Whether the balance is paid out by this case (so a bank account is needed).
+    public var extracts: Bool { self == .sealAndExtract || self == .extract }
 }

@@ -1,6 +1,12 @@
 /// The one table of items: agency, dependencies, time limit, inclusion rule and retry policy.
 /// Adding an item is adding a case to ``Item`` and one entry to ``definition(of:)``.
 ///
+/// Which items a case holds (the guide, 选择联办事项): `hr.qualification` always — ticking nothing
+/// handles the retirement qualification alone; `hr.deemedYears` with the pension claim; the social
+/// chain with the pension claim; the medical pair with the medical transfer; `fund.seal` when the
+/// account is sealed, `fund.extraction` when it is extracted. An extraction alone (a later case for an
+/// account an earlier case sealed) holds `fund.extraction` and nothing else.
+///
 /// The dependency graph follows what each agency needs from the others:
 /// - `hr.qualification` comes first: until human resources confirms the person may retire, no
 ///   other agency has anything to act on.
@@ -33,12 +39,12 @@ public enum ItemCatalogue {
             ItemDefinition(
                 item: item, agency: .hr, chineseName: "退休资格确认",
                 waitsFor: [], timeLimitWorkingDays: 0,
-                includedWhen: .always, retryPolicy: hrPolicy)
+                includedWhen: .everyApplication, retryPolicy: hrPolicy)
         case .hrDeemedYears:
             ItemDefinition(
                 item: item, agency: .hr, chineseName: "养老保险视同缴费年限认定",
                 waitsFor: [.hrQualification], timeLimitWorkingDays: 0,
-                includedWhen: .always, retryPolicy: hrPolicy)
+                includedWhen: .pensionBenefit, retryPolicy: hrPolicy)
         case .socialPensionTransfer:
             ItemDefinition(
                 item: item, agency: .social, chineseName: "养老保险在职转退休",
@@ -85,10 +91,12 @@ public enum ItemCatalogue {
     /// Human resources answers the same day: retry quickly, give up to an operator within minutes.
     static let hrPolicy = RetryPolicy(
         maxTransientAttempts: 6, baseBackoff: .seconds(5), maxBackoff: .seconds(300), onConditionNotMet: .fail)
-    /// The pension chain never gives up on an unmet condition; it asks again daily.
+    /// The pension chain continues until paid: it never gives up on an unmet condition (it asks again
+    /// daily) nor on faults (it backs off to an hour and keeps trying; after a day of faults it is
+    /// shown as stalled, for a person to look at).
     static let socialPolicy = RetryPolicy(
-        maxTransientAttempts: 8, baseBackoff: .seconds(30), maxBackoff: .seconds(3600),
-        onConditionNotMet: .awaitConditions(recheckEvery: .seconds(86_400)))
+        maxTransientAttempts: nil, baseBackoff: .seconds(30), maxBackoff: .seconds(3600),
+        onConditionNotMet: .awaitConditions(recheckEvery: .seconds(86_400)), stalledAfter: .seconds(86_400))
     /// Medical and fund: an unmet condition goes back to the filer.
     static let failingPolicy = RetryPolicy(
         maxTransientAttempts: 8, baseBackoff: .seconds(30), maxBackoff: .seconds(3600), onConditionNotMet: .fail)

@@ -4,25 +4,26 @@ import Foundation
 public struct ItemDefinition: Sendable, Hashable {
     /// When an item becomes part of a case, from the filer's choices.
     public enum Inclusion: Sendable, Hashable {
-        /// In every case (retirement qualification is handled even when nothing is ticked).
-        case always
+        /// In every joint application (retirement qualification is handled even when nothing is
+        /// ticked), but not in an extraction alone, which follows a case that had it.
+        case everyApplication
         /// When the pension benefit claim is ticked.
         case pensionBenefit
         /// When medical in-service to retired is ticked.
         case medicalTransfer
         /// When the housing fund is sealed (`seal` or `sealAndExtract`).
         case housingFundSealed
-        /// When the housing fund is extracted (`sealAndExtract`).
+        /// When the housing fund is extracted (`sealAndExtract` or `extract`).
         case housingFundExtracted
 
         /// Whether choices include the item.
         public func includes(_ choices: FilingChoices) -> Bool {
             switch self {
-            case .always: true
+            case .everyApplication: !choices.isExtractionAlone
             case .pensionBenefit: choices.pensionBenefit
             case .medicalTransfer: choices.medicalTransfer
-            case .housingFundSealed: choices.housingFund != .none
-            case .housingFundExtracted: choices.housingFund == .sealAndExtract
+            case .housingFundSealed: choices.housingFund.seals
+            case .housingFundExtracted: choices.housingFund.extracts
             }
         }
     }

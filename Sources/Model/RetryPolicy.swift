@@ -16,20 +16,32 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// How many consecutive attempts may end in a transient fault; the last one makes the task dead.
-    public let maxTransientAttempts: Int
+    /// Nil: never dead (the pension chain keeps trying until paid).
+    public let maxTransientAttempts: Int?
     /// The backoff ceiling after the first transient fault; it doubles with each further one.
     public let baseBackoff: Duration
     /// The largest backoff ceiling.
     public let maxBackoff: Duration
     /// What "condition not met" does.
     public let onConditionNotMet: ConditionNotMet
+    /// How long a run of transient faults may last before the task is shown as stalled and alerts
+    /// (for items that never die); nil: never stalled.
+    public let stalledAfter: Duration?
 
-    /// Creates a policy. `maxTransientAttempts` below 1 is treated as 1.
-    public init(maxTransientAttempts: Int, baseBackoff: Duration, maxBackoff: Duration, onConditionNotMet: ConditionNotMet) {
-        self.maxTransientAttempts = max(1, maxTransientAttempts)
+    /// Creates a policy. `maxTransientAttempts` below 1 is treated as 1; nil means unlimited.
+    public init(maxTransientAttempts: Int?, baseBackoff: Duration, maxBackoff: Duration, onConditionNotMet: ConditionNotMet,
+                stalledAfter: Duration? = nil) {
+        self.maxTransientAttempts = maxTransientAttempts.map { max(1, $0) }
         self.baseBackoff = baseBackoff
         self.maxBackoff = maxBackoff
         self.onConditionNotMet = onConditionNotMet
+        self.stalledAfter = stalledAfter
+    }
+
+    /// Whether the `failures`-th consecutive transient fault makes the task dead.
+    public func isExhausted(afterFailure failures: Int) -> Bool {
+        guard let maxTransientAttempts else { return false }
+        return failures >= maxTransientAttempts
     }
 
     /// The backoff ceiling after the `failures`-th consecutive transient fault (1-based):

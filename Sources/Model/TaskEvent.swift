@@ -4,8 +4,8 @@ import Foundation
 public enum TaskEvent: Sendable, Hashable {
     /// A worker takes the task (queued, retrying, awaitingConditions or scheduled → running).
     case claim
-    /// The agency did the work.
-    case succeeded
+    /// The agency did the work and reported what it decided (nil when it reported nothing).
+    case succeeded(result: TaskResult?)
     /// The agency answered that a condition is not met yet (not a fault).
     case conditionNotMet(reason: String)
     /// A fault that says nothing about the case: timeout, 5xx, lost connection.
@@ -19,8 +19,9 @@ public enum TaskEvent: Sendable, Hashable {
     case deadlinePassed
     /// The filer or an operator asks for a new attempt.
     case retrigger(by: Requester)
-    /// The filer gives up a failed item.
-    case abandon
+    /// The filer gives up a failed item, or an operator closes one (a failed item, or a pension-chain
+    /// item waiting on a condition that will never be met: the retiree died, moved away), with a reason.
+    case abandon(by: Requester, reason: String?)
     /// The worker holding the task stopped renewing its lease (crashed or hung).
     case leaseExpired
     /// The worker gives the task back unfinished (it is shutting down): not a fault.

@@ -2,30 +2,37 @@ import Foundation
 
 /// The task state machine: the one function every change of a task's status goes through.
 ///
-/// | from | event | to | effects |
-/// |---|---|---|---|
-/// | queued, retrying, awaitingConditions, scheduled | claim | running (attempt + 1) | |
-/// | running | succeeded | succeeded | releaseDependants |
-/// | running | conditionNotMet, policy `.fail` | failed | |
-/// | running | conditionNotMet, policy `.awaitConditions(d)` | awaitingConditions (now + d) | schedule |
-/// | running | transientFailure, leaseExpired | retrying (now + backoff) or, at the policy's limit, dead | schedule |
-/// | running | released | queued (same attempt, same fault count) | publish |
-/// | blocked | dependencyReleased | queued, awaitingRealName, or scheduled (notBefore) | publish / schedule |
-/// | awaitingRealName | realNameConfirmed | queued | publish |
-/// | awaitingRealName, blocked | deadlinePassed | cancelled | cancelDependants |
-/// | failed (filer or operator), dead (operator) | retrigger | queued (fault count reset) | publish |
-/// | failed | abandon | abandoned | cancelDependants |
-/// | any but running and terminal | cancel | cancelled | cancelDependants |
+/// | from | event | to | effects | time limit |
+/// |---|---|---|---|---|
+/// | queued, retrying | claim | running (attempt + 1) | | keeps running |
+/// | awaitingConditions, scheduled | claim (the re-check, the payment day) | running (attempt + 1) | | starts |
+/// | running | succeeded | succeeded (with the agency's result) | releaseDependants | ends |
+/// | running | conditionNotMet, policy `.fail` | failed | | stops |
+/// | running | conditionNotMet, policy `.awaitConditions(d)` | awaitingConditions (now + d) | schedule | stops |
+/// | running | transientFailure, leaseExpired | retrying (now + backoff) | schedule | keeps running |
+/// | running | transientFailure, leaseExpired, at the policy's limit (never for the pension chain) | dead | | stops |
+/// | running | released | queued (same attempt, same fault count) | publish | keeps running |
+/// | blocked | dependencyReleased | queued, awaitingRealName, or scheduled (notBefore) | publish / schedule | starts when queued |
+/// | awaitingRealName | realNameConfirmed | queued | publish | starts |
+/// | awaitingRealName, blocked | deadlinePassed | cancelled | cancelDependants | |
+/// | failed (filer or operator), dead (operator) | retrigger | queued (fault count reset) | publish | starts |
+/// | failed (filer or operator), awaitingConditions (operator) | abandon | abandoned | cancelDependants | |
+/// | any but running and terminal | cancel | cancelled | cancelDependants | |
 ///
 /// Every transition also has `recordEvent`. Anything else is a ``TransitionError``.
 ///
 /// Decisions worth knowing:
 /// - An expired lease counts as a transient fault, so a task that kills its worker every time ends
-///   dead instead of looping forever.
+///   dead instead of looping forever — unless its policy never gives up (the pension chain), which
+///   then backs off to its ceiling and is shown as stalled after a day.
 /// - A running task cannot be cancelled: the agency call may already have taken effect. Let its
 ///   outcome land, then cancel.
 /// - "Condition not met" and success reset the transient-fault count: the limit is on consecutive
 ///   faults. The attempt number never goes down; it fences stale outcomes.
+/// - A time limit runs only while the agency can act (DOMAIN.md, "Time limits run from when the
+///   agency can act"): it starts when the task becomes ready, again at each re-check, payment day or
+///   retrigger, and stops while the task waits for a condition, a date, the real-name check, another
+///   item or the filer. The caller computes the due instant when ``Outcome/timeLimit`` is `.starts`.
 public enum TaskTransition {
     /// The result of a legal transition.
     public struct Outcome: Sendable, Hashable {
@@ -40,6 +47,28 @@ public enum TaskTransition {
         public var attempt: Int { task.attempt }
         /// When the next attempt is due, if one is scheduled.
         public var nextAttemptAt: Date? { task.nextAttemptAt }
+        /// What happens to the task's time limit; when it `.starts`, the caller sets ``TaskSnapshot/dueBy``
+        /// from the working-day calendar (the task leaves here with none).
+        public let timeLimit: TimeLimit
+
+        init(task: TaskSnapshot, effects: [TaskEffect], timeLimit: TimeLimit = .keeps) {
+            var task = task
+            if timeLimit != .keeps { task.dueBy = nil }
+            self.task = task
+            self.effects = effects
+            self.timeLimit = timeLimit
+        }
+    }
+
+    /// What a transition does to the running time limit.
+    public enum TimeLimit: Sendable, Hashable {
+        /// Unchanged (still running, or still none).
+        case keeps
+        /// A new limit starts now: the agency can act.
+        case starts
+        /// No limit runs: the task waits for a condition, a date, the real-name check, the filer or
+        /// an operator; ``TaskSnapshot/dueBy`` becomes nil. (The end of the work keeps its last limit on record.)
+        case stops
     }
 
     /// Applies an event to a task.
@@ -63,30 +92,37 @@ public enum TaskTransition {
             next.status = .running
             next.attempt += 1
             next.nextAttemptAt = nil
-            return .success(Outcome(task: next, effects: [.recordEvent(detail: "attempt \(next.attempt)")]))
+            // A re-check or the payment day: the agency can act again from now.
+            let starts = from == .awaitingConditions || from == .scheduled
+            return .success(Outcome(task: next, effects: [.recordEvent(detail: "attempt \(next.attempt)")],
+                                    timeLimit: starts ? .starts : .keeps))
 
-        case .succeeded:
+        case .succeeded(let result):
             guard from == .running else { return illegal }
             next.status = .succeeded
             next.transientFailures = 0
+            next.failingSince = nil
             next.nextAttemptAt = nil
             next.lastError = nil
+            next.result = result
             return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .releaseDependants]))
 
         case .conditionNotMet(let reason):
             guard from == .running else { return illegal }
             next.transientFailures = 0
+            next.failingSince = nil
             next.lastError = reason
             switch policy.onConditionNotMet {
             case .fail:
                 next.status = .failed
                 next.nextAttemptAt = nil
-                return .success(Outcome(task: next, effects: [.recordEvent(detail: reason)]))
+                return .success(Outcome(task: next, effects: [.recordEvent(detail: reason)], timeLimit: .stops))
             case .awaitConditions(let recheckEvery):
                 let due = now.adding(recheckEvery)
                 next.status = .awaitingConditions
                 next.nextAttemptAt = due
-                return .success(Outcome(task: next, effects: [.recordEvent(detail: reason), .schedule(at: due)]))
+                return .success(Outcome(task: next, effects: [.recordEvent(detail: reason), .schedule(at: due)],
+                                        timeLimit: .stops))
             }
 
         case .transientFailure(let reason):
@@ -108,20 +144,22 @@ public enum TaskTransition {
             guard from == .blocked else { return illegal }
             if realNameCheckPending {
                 next.status = .awaitingRealName
-                return .success(Outcome(task: next, effects: [.recordEvent(detail: "waiting for the real-name check")]))
+                return .success(Outcome(task: next, effects: [.recordEvent(detail: "waiting for the real-name check")],
+                                        timeLimit: .stops))
             }
             if let notBefore, notBefore > now {
                 next.status = .scheduled
                 next.nextAttemptAt = notBefore
-                return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .schedule(at: notBefore)]))
+                return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .schedule(at: notBefore)],
+                                        timeLimit: .stops))
             }
             next.status = .queued
-            return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .publish]))
+            return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .publish], timeLimit: .starts))
 
         case .realNameConfirmed:
             guard from == .awaitingRealName else { return illegal }
             next.status = .queued
-            return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .publish]))
+            return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .publish], timeLimit: .starts))
 
         case .deadlinePassed:
             guard from == .awaitingRealName || from == .blocked else { return illegal }
@@ -139,15 +177,24 @@ public enum TaskTransition {
             }
             next.status = .queued
             next.transientFailures = 0
+            next.failingSince = nil
             next.nextAttemptAt = nil
             return .success(Outcome(task: next, effects: [
                 .recordEvent(detail: "retriggered by \(requester.rawValue)"), .publish,
-            ]))
+            ], timeLimit: .starts))
 
-        case .abandon:
-            guard from == .failed else { return illegal }
+        case .abandon(let requester, let reason):
+            switch (from, requester) {
+            case (.failed, _), (.awaitingConditions, .operator): break
+            case (.awaitingConditions, .filer):
+                // The pension chain is the bureau's to continue; only its staff may close it.
+                return .failure(.notPermitted(event: event.name, from: from, requester: requester))
+            default: return illegal
+            }
             next.status = .abandoned
-            return .success(Outcome(task: next, effects: [.recordEvent(detail: nil), .cancelDependants]))
+            next.nextAttemptAt = nil
+            let detail = reason.map { "abandoned by \(requester.rawValue): \($0)" } ?? "abandoned by \(requester.rawValue)"
+            return .success(Outcome(task: next, effects: [.recordEvent(detail: detail), .cancelDependants]))
 
         case .cancel(let reason):
             guard from != .running, !from.isTerminal else { return illegal }
@@ -162,11 +209,13 @@ public enum TaskTransition {
     ) -> Outcome {
         var next = task
         next.transientFailures += 1
+        next.failingSince = task.failingSince ?? now
         next.lastError = reason
-        if next.transientFailures >= policy.maxTransientAttempts {
+        if policy.isExhausted(afterFailure: next.transientFailures) {
+            // Waits for an operator now; a retrigger starts a new limit.
             next.status = .dead
             next.nextAttemptAt = nil
-            return Outcome(task: next, effects: [.recordEvent(detail: reason)])
+            return Outcome(task: next, effects: [.recordEvent(detail: reason)], timeLimit: .stops)
         }
         let due = now.adding(policy.backoff(afterFailure: next.transientFailures, jitter: jitter))
         next.status = .retrying

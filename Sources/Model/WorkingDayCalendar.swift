@@ -40,6 +40,12 @@ public struct WorkingDayCalendar: Sendable, Hashable {
     /// Where a year's data comes from; nil for a year judged by weekends only.
     public func source(of year: Int) -> CalendarSource? { years[year]?.source }
 
+    /// The years a time limit counted on `today` can reach (this year and the next: a limit starting
+    /// in late December ends in January) that are only provisional: what the warnings are about.
+    public func provisionalYears(inUseOn today: LocalDate) -> [Int] {
+        [today.year, today.year + 1].filter { source(of: $0) == .provisional }
+    }
+
     /// Whether the holiday data, official or provisional, covers this date's year (if not, it is
     /// judged by weekends only). A provisional year counts, as it is far closer to the notice than
     /// weekends only; ``isOfficial(_:)`` tells whether the notice itself covers the date.

@@ -4,12 +4,12 @@ import Testing
 
 @Suite("ItemCatalogue")
 struct ItemCatalogueTests {
-    /// Every combination of filing choices (2 × 2 × 3).
+    /// Every coherent combination of filing choices (2 × 2 × 3, and the extraction alone).
     static let allChoices: [FilingChoices] = [false, true].flatMap { pension in
         [false, true].flatMap { medical in
             HousingFundAction.allCases.map { FilingChoices(pensionBenefit: pension, medicalTransfer: medical, housingFund: $0) }
         }
-    }
+    }.filter(\.isCoherent)
 
     @Test func item_raw_values_are_the_api_strings() {
         #expect(Item.allCases.map(\.rawValue) == [
@@ -20,7 +20,7 @@ struct ItemCatalogueTests {
         ])
         #expect(Agency.allCases.map(\.rawValue) == ["hr", "social", "medical", "fund"])
         #expect(NoticeAgency.allCases.map(\.rawValue) == ["police", "health"])
-        #expect(HousingFundAction.allCases.map(\.rawValue) == ["none", "seal", "sealAndExtract"])
+        #expect(HousingFundAction.allCases.map(\.rawValue) == ["none", "seal", "sealAndExtract", "extract"])
     }
 
     @Test("every item has its own entry, with agency and time limit", arguments: [
@@ -76,7 +76,7 @@ struct ItemCatalogueTests {
         #expect(order.first == .hrQualification)
     }
 
-    @Test("dependencies stay in the case and exactly hr.qualification starts", arguments: allChoices)
+    @Test("dependencies stay in the case and exactly hr.qualification starts", arguments: allChoices.filter { !$0.isExtractionAlone })
     func dependenciesStayInTheCase(choices: FilingChoices) {
         let items = Set(ItemCatalogue.items(for: choices))
         for item in items {
@@ -92,17 +92,29 @@ struct ItemCatalogueTests {
         }
     }
 
+    // The guide (选择联办事项 ①): nothing ticked is the retirement qualification alone; the deemed
+    // years come with the pension item. (Before issue 14 every case held hr.deemedYears.)
     @Test("items included by the choices", arguments: [
-        (FilingChoices(), [Item.hrQualification, .hrDeemedYears]),
+        (FilingChoices(), [Item.hrQualification]),
         (FilingChoices(pensionBenefit: true), [.hrQualification, .hrDeemedYears, .socialPensionTransfer,
                                                .socialBenefitApproval, .socialBenefitPayment, .socialInsuranceTermination]),
-        (FilingChoices(medicalTransfer: true), [.hrQualification, .hrDeemedYears, .medicalDeemedYears, .medicalTransfer]),
-        (FilingChoices(housingFund: .seal), [.hrQualification, .hrDeemedYears, .fundSeal]),
-        (FilingChoices(housingFund: .sealAndExtract), [.hrQualification, .hrDeemedYears, .fundSeal, .fundExtraction]),
+        (FilingChoices(medicalTransfer: true), [.hrQualification, .medicalDeemedYears, .medicalTransfer]),
+        (FilingChoices(housingFund: .seal), [.hrQualification, .fundSeal]),
+        (FilingChoices(housingFund: .sealAndExtract), [.hrQualification, .fundSeal, .fundExtraction]),
+        (FilingChoices(housingFund: .extract), [.fundExtraction]),
         (FilingChoices(pensionBenefit: true, medicalTransfer: true, housingFund: .sealAndExtract), Item.allCases),
     ])
     func included(choices: FilingChoices, items: [Item]) {
         #expect(ItemCatalogue.items(for: choices) == items)
+    }
+
+    @Test func an_extraction_alone_starts_at_once_or_waits_for_the_real_name_check() {
+        let extraction = FilingChoices(housingFund: .extract)
+        #expect(extraction.isCoherent)
+        #expect(!FilingChoices(pensionBenefit: true, housingFund: .extract).isCoherent)
+        #expect(!FilingChoices(medicalTransfer: true, housingFund: .extract).isCoherent)
+        #expect(ItemCatalogue.initialTasks(for: extraction, realNameCheckPending: true).map(\.status) == [.awaitingRealName])
+        #expect(ItemCatalogue.initialTasks(for: extraction, realNameCheckPending: false).map(\.status) == [.queued])
     }
 
     @Test func initial_states_of_a_full_case() {
@@ -129,7 +141,15 @@ struct ItemCatalogueTests {
         } else {
             #expect(policy.onConditionNotMet == .fail)
         }
-        #expect(policy.maxTransientAttempts >= 3)
+        if item.agency == .social {
+            // The pension chain continues until paid: never dead, backing off to an hour, stalled after a day.
+            #expect(policy.maxTransientAttempts == nil)
+            #expect(policy.maxBackoff == .seconds(3600))
+            #expect(policy.stalledAfter == .seconds(86_400))
+        } else {
+            #expect((policy.maxTransientAttempts ?? 0) >= 3)
+            #expect(policy.stalledAfter == nil)
+        }
         #expect(policy.baseBackoff <= policy.maxBackoff)
     }
 
@@ -219,7 +239,9 @@ struct ItemCatalogueTests {
 
     @Test("real-name check is required for employer-filed extraction only", arguments: [
         (HousingFundAction.sealAndExtract, FilerKind.agent, true),
+        (.extract, .agent, true),
         (.sealAndExtract, .individual, false),
+        (.extract, .individual, false),
         (.seal, .agent, false),
         (.none, .agent, false),
     ])
@@ -227,10 +249,22 @@ struct ItemCatalogueTests {
         #expect(RealNameCheck.isRequired(housingFund: action, filedBy: filer) == required)
     }
 
-    @Test func real_name_deadline() throws {
+    @Test("real-name deadline", arguments: [
+        // The guide's window: from filing to 30 days after the retirement date.
+        (HousingFundAction.sealAndExtract, "2025-06-20", "2025-08-14"),
+        (.sealAndExtract, "2025-08-14", "2025-08-14"),
+        (.extract, "2025-07-15", "2025-08-14"),   // filed on the retirement date: still the guide's
+        // Ours where that window would be empty: 30 days after filing.
+        (.extract, "2025-07-16", "2025-08-15"),   // an extraction alone filed after retirement
+        (.extract, "2026-01-10", "2026-02-09"),
+        (.sealAndExtract, "2025-08-15", "2025-09-14"),   // filed after the guide's window closed
+    ])
+    func realNameDeadline(action: HousingFundAction, filed: String, deadline: String) throws {
         let retirement = try #require(LocalDate("2025-07-15"))
-        #expect(RealNameCheck.deadline(retirementDate: retirement) == LocalDate("2025-08-14"))
-        #expect(!RealNameCheck.isPastDeadline(retirementDate: retirement, today: try #require(LocalDate("2025-08-14"))))
-        #expect(RealNameCheck.isPastDeadline(retirementDate: retirement, today: try #require(LocalDate("2025-08-15"))))
+        let filedOn = try #require(LocalDate(filed))
+        let expected = try #require(LocalDate(deadline))
+        #expect(RealNameCheck.deadline(retirementDate: retirement, filedOn: filedOn, action: action) == expected)
+        #expect(!RealNameCheck.isPastDeadline(expected, today: expected))
+        #expect(RealNameCheck.isPastDeadline(expected, today: expected.adding(days: 1)))
     }
 }

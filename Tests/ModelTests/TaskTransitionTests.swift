@@ -10,6 +10,12 @@ struct TaskTransitionTests {
     static let awaiting = RetryPolicy(
         maxTransientAttempts: 3, baseBackoff: .seconds(10), maxBackoff: .seconds(60),
         onConditionNotMet: .awaitConditions(recheckEvery: .seconds(3600)))
+    /// The pension chain's shape: never dead, stalled after a day of faults.
+    static let untiring = RetryPolicy(
+        maxTransientAttempts: nil, baseBackoff: .seconds(30), maxBackoff: .seconds(3600),
+        onConditionNotMet: .awaitConditions(recheckEvery: .seconds(86_400)), stalledAfter: .seconds(86_400))
+    static let due = at(7200)
+    static let result = TaskResult(["deemedMonths": .integer(24)])
 
     struct Legal: Sendable, CustomTestStringConvertible {
         let name: String
@@ -19,6 +25,7 @@ struct TaskTransitionTests {
         var jitter: Double = 0.5
         let to: TaskSnapshot
         let effects: [TaskEffect]
+        var timeLimit: TaskTransition.TimeLimit = .keeps
         var testDescription: String { name }
     }
 
@@ -26,67 +33,83 @@ struct TaskTransitionTests {
 
     static let legal: [Legal] = [
         // claim
-        Legal(name: "queued claim", from: .init(status: .queued), event: .claim,
-              to: .init(status: .running, attempt: 1), effects: [.recordEvent(detail: "attempt 1")]),
-        Legal(name: "retrying claim", from: .init(status: .retrying, attempt: 2, transientFailures: 2, nextAttemptAt: at(5), lastError: "timeout"),
+        Legal(name: "queued claim keeps the running limit", from: .init(status: .queued, dueBy: due), event: .claim,
+              to: .init(status: .running, attempt: 1, dueBy: due), effects: [.recordEvent(detail: "attempt 1")]),
+        Legal(name: "retrying claim", from: .init(status: .retrying, attempt: 2, transientFailures: 2, nextAttemptAt: at(5),
+                                                  lastError: "timeout", dueBy: due, failingSince: at(-60)),
               event: .claim,
-              to: .init(status: .running, attempt: 3, transientFailures: 2, lastError: "timeout"),
+              to: .init(status: .running, attempt: 3, transientFailures: 2, lastError: "timeout", dueBy: due, failingSince: at(-60)),
               effects: [.recordEvent(detail: "attempt 3")]),
-        Legal(name: "awaitingConditions claim", from: .init(status: .awaitingConditions, attempt: 1, nextAttemptAt: at(0), lastError: "not yet"),
+        Legal(name: "awaitingConditions claim (the re-check) starts a limit",
+              from: .init(status: .awaitingConditions, attempt: 1, nextAttemptAt: at(0), lastError: "not yet"),
               event: .claim, to: .init(status: .running, attempt: 2, lastError: "not yet"),
-              effects: [.recordEvent(detail: "attempt 2")]),
-        Legal(name: "scheduled claim", from: .init(status: .scheduled, nextAttemptAt: at(-1)), event: .claim,
-              to: .init(status: .running, attempt: 1), effects: [.recordEvent(detail: "attempt 1")]),
+              effects: [.recordEvent(detail: "attempt 2")], timeLimit: .starts),
+        Legal(name: "scheduled claim (the payment day) starts a limit", from: .init(status: .scheduled, nextAttemptAt: at(-1)), event: .claim,
+              to: .init(status: .running, attempt: 1), effects: [.recordEvent(detail: "attempt 1")], timeLimit: .starts),
         // outcomes of a running task
-        Legal(name: "running succeeded", from: .init(status: .running, attempt: 2, transientFailures: 1, lastError: "timeout"),
-              event: .succeeded, to: .init(status: .succeeded, attempt: 2),
+        Legal(name: "running succeeded keeps the agency's result and the last limit on record",
+              from: .init(status: .running, attempt: 2, transientFailures: 1, lastError: "timeout", dueBy: due, failingSince: at(-60)),
+              event: .succeeded(result: result), to: .init(status: .succeeded, attempt: 2, dueBy: due, result: result),
               effects: [.recordEvent(detail: nil), .releaseDependants]),
-        Legal(name: "running conditionNotMet, fail policy", from: .init(status: .running, attempt: 1, transientFailures: 1),
+        Legal(name: "running conditionNotMet, fail policy: the limit stops",
+              from: .init(status: .running, attempt: 1, transientFailures: 1, dueBy: due, failingSince: at(-60)),
               event: .conditionNotMet(reason: "account frozen"),
               to: .init(status: .failed, attempt: 1, lastError: "account frozen"),
-              effects: [.recordEvent(detail: "account frozen")]),
-        Legal(name: "running conditionNotMet, await policy", from: .init(status: .running, attempt: 1),
+              effects: [.recordEvent(detail: "account frozen")], timeLimit: .stops),
+        Legal(name: "running conditionNotMet, await policy: the limit stops", from: .init(status: .running, attempt: 1, dueBy: due),
               event: .conditionNotMet(reason: "contributions short"), policy: awaiting,
               to: .init(status: .awaitingConditions, attempt: 1, nextAttemptAt: at(3600), lastError: "contributions short"),
-              effects: [.recordEvent(detail: "contributions short"), .schedule(at: at(3600))]),
-        Legal(name: "first transient failure", from: .init(status: .running, attempt: 1),
+              effects: [.recordEvent(detail: "contributions short"), .schedule(at: at(3600))], timeLimit: .stops),
+        Legal(name: "first transient failure starts a fault run", from: .init(status: .running, attempt: 1, dueBy: due),
               event: .transientFailure(reason: "HTTP 503"),
-              to: .init(status: .retrying, attempt: 1, transientFailures: 1, nextAttemptAt: at(5), lastError: "HTTP 503"),
+              to: .init(status: .retrying, attempt: 1, transientFailures: 1, nextAttemptAt: at(5), lastError: "HTTP 503",
+                        dueBy: due, failingSince: now),
               effects: [.recordEvent(detail: "HTTP 503"), .schedule(at: at(5))]),
-        Legal(name: "second transient failure", from: .init(status: .running, attempt: 2, transientFailures: 1),
+        Legal(name: "second transient failure keeps the run's start",
+              from: .init(status: .running, attempt: 2, transientFailures: 1, failingSince: at(-600)),
               event: .transientFailure(reason: "timeout"), jitter: 0.25,
-              to: .init(status: .retrying, attempt: 2, transientFailures: 2, nextAttemptAt: at(5), lastError: "timeout"),
+              to: .init(status: .retrying, attempt: 2, transientFailures: 2, nextAttemptAt: at(5), lastError: "timeout",
+                        failingSince: at(-600)),
               effects: [.recordEvent(detail: "timeout"), .schedule(at: at(5))]),
-        Legal(name: "last transient failure goes dead", from: .init(status: .running, attempt: 3, transientFailures: 2),
+        Legal(name: "last transient failure goes dead: the limit stops",
+              from: .init(status: .running, attempt: 3, transientFailures: 2, dueBy: due, failingSince: at(-600)),
               event: .transientFailure(reason: "timeout"),
-              to: .init(status: .dead, attempt: 3, transientFailures: 3, lastError: "timeout"),
-              effects: [.recordEvent(detail: "timeout")]),
+              to: .init(status: .dead, attempt: 3, transientFailures: 3, lastError: "timeout", failingSince: at(-600)),
+              effects: [.recordEvent(detail: "timeout")], timeLimit: .stops),
+        Legal(name: "the 100th fault of a policy without a limit retries at its ceiling",
+              from: .init(status: .running, attempt: 100, transientFailures: 99, failingSince: at(-90_000)),
+              event: .transientFailure(reason: "timeout"), policy: untiring, jitter: 0.5,
+              to: .init(status: .retrying, attempt: 100, transientFailures: 100, nextAttemptAt: at(1800), lastError: "timeout",
+                        failingSince: at(-90_000)),
+              effects: [.recordEvent(detail: "timeout"), .schedule(at: at(1800))]),
         Legal(name: "lease expired", from: .init(status: .running, attempt: 1), event: .leaseExpired, jitter: 0,
-              to: .init(status: .retrying, attempt: 1, transientFailures: 1, nextAttemptAt: at(0), lastError: "lease expired"),
+              to: .init(status: .retrying, attempt: 1, transientFailures: 1, nextAttemptAt: at(0), lastError: "lease expired",
+                        failingSince: now),
               effects: [.recordEvent(detail: "lease expired"), .schedule(at: at(0))]),
         Legal(name: "lease expired at the limit", from: .init(status: .running, attempt: 5, transientFailures: 2), event: .leaseExpired,
-              to: .init(status: .dead, attempt: 5, transientFailures: 3, lastError: "lease expired"),
-              effects: [.recordEvent(detail: "lease expired")]),
-        Legal(name: "given back by a stopping worker", from: .init(status: .running, attempt: 2, transientFailures: 1),
+              to: .init(status: .dead, attempt: 5, transientFailures: 3, lastError: "lease expired", failingSince: now),
+              effects: [.recordEvent(detail: "lease expired")], timeLimit: .stops),
+        Legal(name: "given back by a stopping worker", from: .init(status: .running, attempt: 2, transientFailures: 1, dueBy: due),
               event: .released,
-              to: .init(status: .queued, attempt: 2, transientFailures: 1),
+              to: .init(status: .queued, attempt: 2, transientFailures: 1, dueBy: due),
               effects: [.recordEvent(detail: "released by a stopping worker"), .publish]),
         // release
-        Legal(name: "released", from: .init(status: .blocked), event: .dependencyReleased(realNameCheckPending: false, notBefore: nil),
-              to: .init(status: .queued), effects: [.recordEvent(detail: nil), .publish]),
-        Legal(name: "released, real-name pending", from: .init(status: .blocked),
+        Legal(name: "released: a limit starts", from: .init(status: .blocked), event: .dependencyReleased(realNameCheckPending: false, notBefore: nil),
+              to: .init(status: .queued), effects: [.recordEvent(detail: nil), .publish], timeLimit: .starts),
+        Legal(name: "released, real-name pending: no limit yet", from: .init(status: .blocked),
               event: .dependencyReleased(realNameCheckPending: true, notBefore: nil),
-              to: .init(status: .awaitingRealName), effects: [.recordEvent(detail: "waiting for the real-name check")]),
-        Legal(name: "released for a later date", from: .init(status: .blocked),
+              to: .init(status: .awaitingRealName), effects: [.recordEvent(detail: "waiting for the real-name check")],
+              timeLimit: .stops),
+        Legal(name: "released for a later date: no limit yet", from: .init(status: .blocked),
               event: .dependencyReleased(realNameCheckPending: false, notBefore: at(86_400)),
               to: .init(status: .scheduled, nextAttemptAt: at(86_400)),
-              effects: [.recordEvent(detail: nil), .schedule(at: at(86_400))]),
+              effects: [.recordEvent(detail: nil), .schedule(at: at(86_400))], timeLimit: .stops),
         Legal(name: "released for a date already here", from: .init(status: .blocked),
               event: .dependencyReleased(realNameCheckPending: false, notBefore: at(-3600)),
-              to: .init(status: .queued), effects: [.recordEvent(detail: nil), .publish]),
+              to: .init(status: .queued), effects: [.recordEvent(detail: nil), .publish], timeLimit: .starts),
         // real-name check
-        Legal(name: "real name confirmed", from: .init(status: .awaitingRealName), event: .realNameConfirmed,
-              to: .init(status: .queued), effects: [.recordEvent(detail: nil), .publish]),
+        Legal(name: "real name confirmed: a limit starts", from: .init(status: .awaitingRealName), event: .realNameConfirmed,
+              to: .init(status: .queued), effects: [.recordEvent(detail: nil), .publish], timeLimit: .starts),
         Legal(name: "deadline while awaiting real name", from: .init(status: .awaitingRealName), event: .deadlinePassed,
               to: .init(status: .cancelled),
               effects: [.recordEvent(detail: "real-name check not done by the deadline"), .cancelDependants]),
@@ -94,18 +117,25 @@ struct TaskTransitionTests {
               to: .init(status: .cancelled),
               effects: [.recordEvent(detail: "real-name check not done by the deadline"), .cancelDependants]),
         // people
-        Legal(name: "filer retriggers failed", from: .init(status: .failed, attempt: 1, lastError: "frozen"),
+        Legal(name: "filer retriggers failed: a new limit", from: .init(status: .failed, attempt: 1, lastError: "frozen"),
               event: .retrigger(by: .filer), to: .init(status: .queued, attempt: 1, lastError: "frozen"),
-              effects: [.recordEvent(detail: "retriggered by filer"), .publish]),
+              effects: [.recordEvent(detail: "retriggered by filer"), .publish], timeLimit: .starts),
         Legal(name: "operator retriggers failed", from: .init(status: .failed, attempt: 1),
               event: .retrigger(by: .operator), to: .init(status: .queued, attempt: 1),
-              effects: [.recordEvent(detail: "retriggered by operator"), .publish]),
-        Legal(name: "operator retriggers dead", from: .init(status: .dead, attempt: 3, transientFailures: 3, lastError: "timeout"),
+              effects: [.recordEvent(detail: "retriggered by operator"), .publish], timeLimit: .starts),
+        Legal(name: "operator retriggers dead: the fault run ends",
+              from: .init(status: .dead, attempt: 3, transientFailures: 3, lastError: "timeout", failingSince: at(-600)),
               event: .retrigger(by: .operator), to: .init(status: .queued, attempt: 3, lastError: "timeout"),
-              effects: [.recordEvent(detail: "retriggered by operator"), .publish]),
-        Legal(name: "filer abandons failed", from: .init(status: .failed, attempt: 1, lastError: "frozen"), event: .abandon,
+              effects: [.recordEvent(detail: "retriggered by operator"), .publish], timeLimit: .starts),
+        Legal(name: "filer abandons failed", from: .init(status: .failed, attempt: 1, lastError: "frozen"),
+              event: .abandon(by: .filer, reason: nil),
               to: .init(status: .abandoned, attempt: 1, lastError: "frozen"),
-              effects: [.recordEvent(detail: nil), .cancelDependants]),
+              effects: [.recordEvent(detail: "abandoned by filer"), .cancelDependants]),
+        Legal(name: "operator closes a pension item waiting on a condition, with a reason",
+              from: .init(status: .awaitingConditions, attempt: 4, nextAttemptAt: at(3600), lastError: "not yet"),
+              event: .abandon(by: .operator, reason: "the retiree died"), policy: awaiting,
+              to: .init(status: .abandoned, attempt: 4, lastError: "not yet"),
+              effects: [.recordEvent(detail: "abandoned by operator: the retiree died"), .cancelDependants]),
     ] + [TaskStatus.blocked, .queued, .retrying, .awaitingConditions, .awaitingRealName, .scheduled, .failed, .dead].map { status in
         Legal(name: "cancel \(status.rawValue)", from: .init(status: status, attempt: 1, nextAttemptAt: at(60)),
               event: .cancel(reason: "seal abandoned"), to: .init(status: .cancelled, attempt: 1),
@@ -119,6 +149,7 @@ struct TaskTransitionTests {
         ).get()
         #expect(outcome.task == example.to)
         #expect(outcome.effects == example.effects)
+        #expect(outcome.timeLimit == example.timeLimit)
         #expect(outcome.status == example.to.status)
         #expect(outcome.attempt == example.to.attempt)
         #expect(outcome.nextAttemptAt == example.to.nextAttemptAt)
@@ -134,15 +165,17 @@ struct TaskTransitionTests {
         case .deadlinePassed: status == .awaitingRealName || status == .blocked
         case .retrigger(by: .filer): status == .failed
         case .retrigger(by: .operator): status == .failed || status == .dead
-        case .abandon: status == .failed
+        case .abandon(by: .filer, _): status == .failed
+        case .abandon(by: .operator, _): status == .failed || status == .awaitingConditions
         case .cancel: ![.running, .succeeded, .cancelled, .abandoned].contains(status)
         }
     }
 
     static let everyEvent: [TaskEvent] = [
-        .claim, .succeeded, .conditionNotMet(reason: "x"), .transientFailure(reason: "x"),
+        .claim, .succeeded(result: nil), .conditionNotMet(reason: "x"), .transientFailure(reason: "x"),
         .dependencyReleased(realNameCheckPending: false, notBefore: nil), .realNameConfirmed, .deadlinePassed,
-        .retrigger(by: .filer), .retrigger(by: .operator), .abandon, .leaseExpired, .released, .cancel(reason: "x"),
+        .retrigger(by: .filer), .retrigger(by: .operator), .abandon(by: .filer, reason: nil),
+        .abandon(by: .operator, reason: "x"), .leaseExpired, .released, .cancel(reason: "x"),
     ]
 
     @Test("every status × every event is accepted or refused as specified", arguments: TaskStatus.allCases)
@@ -161,13 +194,16 @@ struct TaskTransitionTests {
     }
 
     @Test("illegal transitions say which and from where", arguments: [
-        (TaskStatus.queued, TaskEvent.succeeded, TransitionError.illegal(event: "succeeded", from: .queued)),
+        (TaskStatus.queued, TaskEvent.succeeded(result: nil), TransitionError.illegal(event: "succeeded", from: .queued)),
         (.succeeded, .claim, .illegal(event: "claim", from: .succeeded)),
         (.running, .cancel(reason: "x"), .illegal(event: "cancel", from: .running)),
         (.running, .claim, .illegal(event: "claim", from: .running)),
         (.cancelled, .retrigger(by: .operator), .illegal(event: "retrigger", from: .cancelled)),
         (.dead, .retrigger(by: .filer), .notPermitted(event: "retrigger", from: .dead, requester: .filer)),
-        (.dead, .abandon, .illegal(event: "abandon", from: .dead)),
+        (.dead, .abandon(by: .operator, reason: "x"), .illegal(event: "abandon", from: .dead)),
+        (.awaitingConditions, .abandon(by: .filer, reason: nil),
+         .notPermitted(event: "abandon", from: .awaitingConditions, requester: .filer)),
+        (.retrying, .abandon(by: .operator, reason: "x"), .illegal(event: "abandon", from: .retrying)),
         (.queued, .realNameConfirmed, .illegal(event: "realNameConfirmed", from: .queued)),
         (.awaitingRealName, .claim, .illegal(event: "claim", from: .awaitingRealName)),
         (.blocked, .claim, .illegal(event: "claim", from: .blocked)),
@@ -195,7 +231,7 @@ struct TaskTransitionTests {
             (.claim, .running), (.conditionNotMet(reason: "not old enough"), .awaitingConditions),
             (.claim, .running), (.transientFailure(reason: "timeout"), .retrying),
             (.claim, .running), (.transientFailure(reason: "timeout"), .retrying),
-            (.claim, .running), (.succeeded, .succeeded),
+            (.claim, .running), (.succeeded(result: nil), .succeeded),
         ]
         for (event, expected) in steps {
             let outcome = try TaskTransition.apply(event, to: task, now: clock, policy: Self.awaiting, jitter: 0.5).get()
@@ -227,5 +263,38 @@ struct TaskTransitionTests {
             let outcome = try TaskTransition.apply(.transientFailure(reason: "x"), to: running, now: Self.now, policy: policy, jitter: jitter).get()
             #expect(outcome.nextAttemptAt == Self.now.addingTimeInterval(seconds))
         }
+    }
+
+    @Test func the_pension_chain_never_dies_and_is_stalled_after_a_day_of_faults() throws {
+        var task = TaskSnapshot(status: .queued)
+        var clock = Self.now
+        for _ in 0..<200 {
+            task = try TaskTransition.apply(.claim, to: task, now: clock, policy: Self.untiring, jitter: 0.5).get().task
+            task = try TaskTransition.apply(.transientFailure(reason: "HTTP 503"), to: task, now: clock, policy: Self.untiring,
+                                            jitter: 0.5).get().task
+            #expect(task.status == .retrying)
+            clock = try #require(task.nextAttemptAt)
+        }
+        #expect(task.failingSince == Self.now)
+        // The ceiling is an hour: with jitter 0.5 every wait from the 8th fault on is 30 minutes.
+        #expect(task.nextAttemptAt == clock)
+        #expect(task.isStalled(at: Self.now.addingTimeInterval(86_400), policy: Self.untiring))
+        #expect(!task.isStalled(at: Self.now.addingTimeInterval(86_399), policy: Self.untiring))
+        // A policy without a stall threshold never reports one; an answer ends the fault run.
+        #expect(!task.isStalled(at: clock, policy: Self.failing))
+        task = try TaskTransition.apply(.claim, to: task, now: clock, policy: Self.untiring, jitter: 0).get().task
+        task = try TaskTransition.apply(.conditionNotMet(reason: "not yet"), to: task, now: clock, policy: Self.untiring,
+                                        jitter: 0).get().task
+        #expect(task.failingSince == nil)
+        #expect(!task.isStalled(at: clock.addingTimeInterval(10 * 86_400), policy: Self.untiring))
+    }
+
+    @Test func only_a_running_limit_makes_a_task_overdue() {
+        let late = Self.due.addingTimeInterval(1)
+        #expect(TaskSnapshot(status: .queued, dueBy: Self.due).isOverdue(at: late))
+        #expect(TaskSnapshot(status: .retrying, dueBy: Self.due).isOverdue(at: late))
+        #expect(!TaskSnapshot(status: .queued, dueBy: Self.due).isOverdue(at: Self.due))
+        #expect(!TaskSnapshot(status: .awaitingConditions).isOverdue(at: late))
+        #expect(!TaskSnapshot(status: .succeeded, dueBy: Self.due).isOverdue(at: late))
     }
 }
