@@ -51,6 +51,15 @@ public struct PostgresRow: Sendable {
         return try T(postgresText: text)
     }
 
+    /// A column holding a string enum's raw value; NULL or an unknown value is a decoding error (so
+    /// one bad row fails its query with a typed error instead of trapping the process).
+    public func decodeEnum<T: RawRepresentable>(_ type: T.Type, _ column: String) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: try decode(String.self, column)) else {
+            throw PostgresError(.decodingFailed, call: "decode", message: "column \(column) is not a valid \(T.self)")
+        }
+        return value
+    }
+
     /// A value by position, for results without useful names (`SELECT count(*)`).
     public func decode<T: PostgresDecodable>(_ type: T.Type, at position: Int) throws -> T {
         guard position < values.count, let text = values[position] else {

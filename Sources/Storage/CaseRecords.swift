@@ -54,6 +54,12 @@ public struct CaseRecord: Sendable {
         self.notices = notices
         self.tasks = tasks
     }
+
+    /// The statutory retirement date (the retiree's own, from the birth date and category); the
+    /// case's ``retirementDate`` differs from it when human resources approved a flexible date.
+    public var statutoryRetirementDate: LocalDate {
+        RetirementRule(category).retirementDate(birthDate: birthDate)
+    }
 }
 
 /// One task of a case.
@@ -67,9 +73,14 @@ public struct TaskRecord: Sendable, Equatable {
     public var nextAttemptAt: Date?
     public var lastError: String?
     public var updatedAt: Date
+    /// What the agency reported on success.
+    public var result: TaskResult?
+    /// When the current run of transient faults began.
+    public var failingSince: Date?
 
     public init(id: UUID, item: Item, agency: Agency, status: TaskStatus, attempt: Int, dueBy: Date?,
-                nextAttemptAt: Date?, lastError: String?, updatedAt: Date) {
+                nextAttemptAt: Date?, lastError: String?, updatedAt: Date, result: TaskResult? = nil,
+                failingSince: Date? = nil) {
         self.id = id
         self.item = item
         self.agency = agency
@@ -79,6 +90,22 @@ public struct TaskRecord: Sendable, Equatable {
         self.nextAttemptAt = nextAttemptAt
         self.lastError = lastError
         self.updatedAt = updatedAt
+        self.result = result
+        self.failingSince = failingSince
+    }
+
+    /// The state machine's view of the task, for the rules that judge it (overdue, stalled).
+    public var snapshot: TaskSnapshot {
+        TaskSnapshot(status: status, attempt: attempt, nextAttemptAt: nextAttemptAt, lastError: lastError, dueBy: dueBy,
+                     failingSince: failingSince, result: result)
+    }
+
+    /// Past its running time limit (a waiting task has none).
+    public func isOverdue(at now: Date) -> Bool { snapshot.isOverdue(at: now) }
+
+    /// Faulting for longer than its policy allows before a person should look (the pension chain).
+    public func isStalled(at now: Date) -> Bool {
+        snapshot.isStalled(at: now, policy: ItemCatalogue.definition(of: item).retryPolicy)
     }
 }
 

@@ -249,6 +249,23 @@ public enum CaseSearch {
         return counts
     }
 
+    /// Per agency, the open tasks whose run of transient faults began before `since` (the pension
+    /// chain's stalled tasks: it never gives up, so a person must look). Uses `tasks_failing`.
+    public static func stalledCounts(since: Date, on db: PostgresConnection) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try db.query(countStalled, [since]) {
+            counts[try row.decode(String.self, "agency")] = try row.decode(Int.self, "n")
+        }
+        return counts
+    }
+
+    private static let countStalled = PreparedStatement(name: "countStalled", sql: """
+        SELECT agency, count(*) AS n FROM tasks
+        WHERE failing_since IS NOT NULL AND failing_since <= $1
+          AND status NOT IN ('succeeded', 'cancelled', 'abandoned')
+        GROUP BY agency
+        """)
+
     /// The statuses of a task that is still open (the predicate of `tasks_open_due_agency`).
     static let openStatuses = "('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName')"
 

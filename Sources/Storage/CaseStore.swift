@@ -32,7 +32,8 @@ public enum CaseStore {
         for task in record.tasks {
             try db.query(Self.insertTask, [task.id, record.id, task.item.rawValue, task.agency.rawValue,
                                            task.status.rawValue, task.attempt,
-                                           task.status == .queued ? record.filedAt : nil, task.dueBy, record.filedAt, seq])
+                                           task.status == .queued ? record.filedAt : nil, task.dueBy, record.filedAt, seq,
+                                           record.retireeIDNumber])
             try TaskStore.record(caseID: record.id, taskID: task.id, item: task.item, at: record.filedAt, from: nil,
                                  to: task.status, attempt: task.attempt, actor: actor, detail: "filed", on: db)
             if task.status == .queued { ready.append((task.id, task.agency, task.attempt)) }
@@ -48,11 +49,28 @@ public enum CaseStore {
         return (try row.decode(String.self, "case_no"), try row.decodeIfPresent(String.self, "request_fingerprint"))
     }
 
-    /// The retiree's case in progress, if any.
-    public static func openCase(retiree idNumber: String, on db: PostgresConnection) throws -> String? {
-        try db.query("""
-            SELECT case_no FROM cases WHERE retiree_id_number = $1 AND status IN ('inProgress', 'actionRequired')
-            """, [idNumber], name: "openCaseOfRetiree").first?.decode(String.self, "case_no")
+    /// The case holding an open (unfinished) task of the retiree for one of `items`, if any: filing
+    /// those items again would ask an agency for the same thing twice. The partial unique index
+    /// `tasks_one_open_per_retiree_item` (migration 0009) enforces the same rule when two filings race.
+    public static func openCase(retiree idNumber: String, holdingAnyOf items: [Item], on db: PostgresConnection) throws -> String? {
+        try db.query(Self.openCaseHolding, [idNumber, items.map(\.rawValue)]).first?.decode(String.self, "case_no")
+    }
+
+    /// What earlier cases did to the retiree's housing-fund account.
+    public enum FundAccount: Sendable, Equatable {
+        /// No case sealed it.
+        case notSealed
+        /// A case sealed it and none has paid it out.
+        case sealed
+        /// A case paid the balance out: the account is closed.
+        case extracted
+    }
+
+    /// Whether an earlier case sealed the retiree's account (an extraction alone needs it) or paid it out.
+    public static func fundAccount(retiree idNumber: String, on db: PostgresConnection) throws -> FundAccount {
+        let done = try db.query(Self.fundItemsDone, [idNumber]).map { try $0.decode(String.self, "item") }
+        if done.contains(Item.fundExtraction.rawValue) { return .extracted }
+        return done.contains(Item.fundSeal.rawValue) ? .sealed : .notSealed
     }
 
     /// One case with its tasks.
@@ -61,32 +79,34 @@ public enum CaseStore {
         let id = try row.decode(UUID.self, "id")
         let tasks = try db.query(Self.selectTasks, [id]).map { row in
             TaskRecord(id: try row.decode(UUID.self, "id"),
-                       item: Item(rawValue: try row.decode(String.self, "item"))!,
-                       agency: Agency(rawValue: try row.decode(String.self, "agency"))!,
-                       status: TaskStatus(rawValue: try row.decode(String.self, "status"))!,
+                       item: try row.decodeEnum(Item.self, "item"),
+                       agency: try row.decodeEnum(Agency.self, "agency"),
+                       status: try row.decodeEnum(TaskStatus.self, "status"),
                        attempt: try row.decode(Int.self, "attempt"),
                        dueBy: try row.decodeIfPresent(Date.self, "due_by"),
                        nextAttemptAt: try row.decodeIfPresent(Date.self, "next_attempt_at"),
                        lastError: try row.decodeIfPresent(String.self, "last_error"),
-                       updatedAt: try row.decode(Date.self, "updated_at"))
+                       updatedAt: try row.decode(Date.self, "updated_at"),
+                       result: try row.decodeIfPresent(JSONB<TaskResult>.self, "result")?.value,
+                       failingSince: try row.decodeIfPresent(Date.self, "failing_since"))
         }
         let bankNumber = try row.decodeIfPresent(String.self, "bank_account_number")
         return CaseRecord(
             id: id, seq: try row.decode(Int.self, "seq"), caseNo: caseNo,
-            status: CaseStatus(rawValue: try row.decode(String.self, "status"))!,
+            status: try row.decodeEnum(CaseStatus.self, "status"),
             filedAt: try row.decode(Date.self, "filed_at"),
-            filedBy: FilerKind(rawValue: try row.decode(String.self, "filed_by"))!,
+            filedBy: try row.decodeEnum(FilerKind.self, "filed_by"),
             filedByToken: try row.decode(UUID.self, "filed_by_token"),
             organisation: try row.decodeIfPresent(String.self, "organisation_id"),
             retireeIDNumber: try row.decode(String.self, "retiree_id_number"),
             retireeName: try row.decode(String.self, "retiree_name"),
-            sex: Sex(rawValue: try row.decode(String.self, "sex"))!,
+            sex: try row.decodeEnum(Sex.self, "sex"),
             birthDate: try row.decode(LocalDate.self, "birth_date"),
-            category: RetirementCategory(rawValue: try row.decode(String.self, "category"))!,
+            category: try row.decodeEnum(RetirementCategory.self, "category"),
             retirementDate: try row.decode(LocalDate.self, "retirement_date"),
             choices: FilingChoices(pensionBenefit: try row.decode(Bool.self, "pension_benefit"),
                                    medicalTransfer: try row.decode(Bool.self, "medical_transfer"),
-                                   housingFund: HousingFundAction(rawValue: try row.decode(String.self, "housing_fund_action"))!),
+                                   housingFund: try row.decodeEnum(HousingFundAction.self, "housing_fund_action")),
             fundCentre: try row.decodeIfPresent(String.self, "fund_centre"),
             bankAccount: try bankNumber.map {
                 BankAccount(bank: try row.decodeIfPresent(String.self, "bank_name") ?? "", accountNumber: $0,
@@ -144,9 +164,9 @@ public enum CaseStore {
     /// A case-list line from a row with the list's columns.
     static func summary(_ row: PostgresRow) throws -> CaseSummary {
         CaseSummary(seq: try row.decode(Int.self, "seq"), caseNo: try row.decode(String.self, "case_no"),
-                    status: CaseStatus(rawValue: try row.decode(String.self, "status"))!,
+                    status: try row.decodeEnum(CaseStatus.self, "status"),
                     filedAt: try row.decode(Date.self, "filed_at"),
-                    filedBy: FilerKind(rawValue: try row.decode(String.self, "filed_by"))!,
+                    filedBy: try row.decodeEnum(FilerKind.self, "filed_by"),
                     retireeName: try row.decode(String.self, "retiree_name"),
                     retireeIDNumber: try row.decode(String.self, "retiree_id_number"),
                     retirementDate: try row.decode(LocalDate.self, "retirement_date"),
@@ -163,8 +183,22 @@ public enum CaseStore {
         """)
 
     private static let insertTask = PreparedStatement(name: "insertTask", sql: """
-        INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq,
+                           retiree_id_number)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        """)
+
+    /// Uses `tasks_one_open_per_retiree_item`: only unfinished tasks are in it.
+    private static let openCaseHolding = PreparedStatement(name: "openCaseHolding", sql: """
+        SELECT c.case_no FROM tasks t JOIN cases c ON c.id = t.case_id
+        WHERE t.retiree_id_number = $1 AND t.item = ANY($2::text[])
+          AND t.status NOT IN ('succeeded', 'cancelled', 'abandoned')
+        ORDER BY c.seq LIMIT 1
+        """)
+
+    private static let fundItemsDone = PreparedStatement(name: "fundItemsDone", sql: """
+        SELECT DISTINCT t.item FROM cases c JOIN tasks t ON t.case_id = c.id
+        WHERE c.retiree_id_number = $1 AND t.item IN ('fund.seal', 'fund.extraction') AND t.status = 'succeeded'
         """)
 
     private static let selectCase = PreparedStatement(name: "findCase", sql: """
@@ -176,7 +210,7 @@ public enum CaseStore {
         """)
 
     private static let selectTasks = PreparedStatement(name: "caseTasks", sql: """
-        SELECT id, item, agency, status, attempt, due_by, next_attempt_at, last_error, updated_at
+        SELECT id, item, agency, status, attempt, due_by, next_attempt_at, last_error, updated_at, result, failing_since
         FROM tasks WHERE case_id = $1 ORDER BY item
         """)
 }

@@ -23,6 +23,9 @@ struct CaseTasks {
     private(set) var cases: [UUID: Case]
     private(set) var writes = Writes()
     private(set) var dispatch = Dispatch()
+    /// Tasks whose agency decided (succeeded, or a condition not met) after their time limit ran out:
+    /// each limit is breached at most once, since a decision ends it.
+    private(set) var breaches: [(id: UUID, item: Item)] = []
     private var touched: Set<UUID> = []
 
     /// Locks the cases (NO KEY UPDATE, in id order) and reads all their tasks.
@@ -94,17 +97,22 @@ struct CaseTasks {
             throw PostgresError(.queryFailed, call: "transition", message: "the case has no task for \(item.rawValue)")
         }
         let definition = ItemCatalogue.definition(of: item)
-        let outcome: TaskTransition.Outcome
-        switch TaskTransition.apply(event, to: task.snapshot, now: now, policy: definition.retryPolicy, jitter: jitter) {
-        case .success(let value): outcome = value
-        case .failure(let error): throw PostgresError(.queryFailed, call: "transition", message: error.description)
-        }
+        let outcome = try TaskTransition.apply(event, to: task.snapshot, now: now, policy: definition.retryPolicy,
+                                               jitter: jitter).get()
         let becameReady = outcome.status == .queued && task.snapshot.status != .queued
-        let dueBy: Date? = becameReady
-            ? calendar.dueBy(timeLimitWorkingDays: definition.timeLimitWorkingDays, from: now).value : nil
-        cases[caseID]?.tasks[item]?.snapshot = outcome.task
+        var next = outcome.task
+        if outcome.timeLimit == .starts {
+            next.dueBy = calendar.dueBy(timeLimitWorkingDays: definition.timeLimitWorkingDays, from: now).value
+        }
+        switch event {
+        case .succeeded, .conditionNotMet:
+            if task.snapshot.isOverdue(at: now) { breaches.append((task.id, item)) }
+        default:
+            break
+        }
+        cases[caseID]?.tasks[item]?.snapshot = next
         cases[caseID]?.tasks[item]?.leaseExpiresAt = nil
-        writes.update(task.id, from: task.snapshot, to: outcome.task, readyAt: becameReady ? now : nil, dueBy: dueBy)
+        writes.update(task.id, from: task.snapshot, to: next, readyAt: becameReady ? now : nil)
 
         var detail: String?
         for effect in outcome.effects {
@@ -162,7 +170,8 @@ struct CaseTasks {
         """)
 
     private static let lockTasks = PreparedStatement(name: "lockCaseTasks", sql: """
-        SELECT id, case_id, item, status, attempt, transient_failures, next_attempt_at, last_error, lease_expires_at
+        SELECT id, case_id, item, status, attempt, transient_failures, next_attempt_at, last_error, lease_expires_at,
+               due_by, failing_since, result
         FROM tasks WHERE case_id = ANY($1)
         """)
 }
@@ -175,7 +184,6 @@ extension CaseTasks {
             var from: TaskSnapshot
             var snapshot: TaskSnapshot
             var readyAt: Date?
-            var dueBy: Date?
         }
 
         private var updates: [UUID: Update] = [:]
@@ -183,12 +191,11 @@ extension CaseTasks {
         private var events = Columns()
         private var caseStatuses: [(UUID, CaseStatus)] = []
 
-        mutating func update(_ id: UUID, from: TaskSnapshot, to snapshot: TaskSnapshot, readyAt: Date?, dueBy: Date?) {
+        mutating func update(_ id: UUID, from: TaskSnapshot, to snapshot: TaskSnapshot, readyAt: Date?) {
             if let earlier = updates[id] {
-                updates[id] = Update(from: earlier.from, snapshot: snapshot, readyAt: readyAt ?? earlier.readyAt,
-                                     dueBy: dueBy ?? earlier.dueBy)
+                updates[id] = Update(from: earlier.from, snapshot: snapshot, readyAt: readyAt ?? earlier.readyAt)
             } else {
-                updates[id] = Update(from: from, snapshot: snapshot, readyAt: readyAt, dueBy: dueBy)
+                updates[id] = Update(from: from, snapshot: snapshot, readyAt: readyAt)
                 order.append(id)
             }
         }
@@ -209,8 +216,9 @@ extension CaseTasks {
                 let changed = try db.query(Self.updateTasks, [
                     rows.map(\.0), rows.map(\.1.snapshot.status.rawValue), rows.map(\.1.snapshot.attempt),
                     rows.map(\.1.snapshot.transientFailures), rows.map(\.1.snapshot.nextAttemptAt),
-                    rows.map(\.1.snapshot.lastError), rows.map(\.1.readyAt), rows.map(\.1.dueBy), now,
+                    rows.map(\.1.snapshot.lastError), rows.map(\.1.readyAt), rows.map(\.1.snapshot.dueBy), now,
                     rows.map(\.1.from.status.rawValue), rows.map(\.1.from.attempt),
+                    rows.map(\.1.snapshot.failingSince), rows.map { $0.1.snapshot.result.flatMap { JSONB($0).postgresText } },
                 ]).rows.count
                 guard changed == rows.count else {
                     throw PostgresError(.queryFailed, call: "updateTasks",
@@ -227,12 +235,12 @@ extension CaseTasks {
         private static let updateTasks = PreparedStatement(name: "updateTasks", sql: """
             UPDATE tasks t SET status = u.status, attempt = u.attempt, transient_failures = u.transient_failures,
                 next_attempt_at = u.next_attempt_at, last_error = u.last_error,
-                ready_at = COALESCE(u.ready_at, t.ready_at), due_by = COALESCE(u.due_by, t.due_by),
-                lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
+                ready_at = COALESCE(u.ready_at, t.ready_at), due_by = u.due_by, failing_since = u.failing_since,
+                result = u.result::jsonb, lease_owner = NULL, lease_expires_at = NULL, updated_at = $9
             FROM unnest($1::uuid[], $2::text[], $3::int8[], $4::int8[], $5::timestamptz[], $6::text[],
-                        $7::timestamptz[], $8::timestamptz[], $10::text[], $11::int8[])
+                        $7::timestamptz[], $8::timestamptz[], $10::text[], $11::int8[], $12::timestamptz[], $13::text[])
                 AS u(id, status, attempt, transient_failures, next_attempt_at, last_error, ready_at, due_by,
-                     from_status, from_attempt)
+                     from_status, from_attempt, failing_since, result)
             WHERE t.id = u.id AND t.status = u.from_status AND t.attempt = u.from_attempt
             RETURNING t.id
             """)

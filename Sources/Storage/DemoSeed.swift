@@ -6,8 +6,9 @@ import Postgres
 ///
 /// The shape, by case: 85 % completed (every task succeeded), 7 % in progress (one task running
 /// under a lease held by `seed` until 2099, the tasks after it blocked; the older ones past their
-/// time limit), 5 % needing action (medical transfer failed, fund extraction failed, or the pension
-/// transfer dead), 3 % closed (medical transfer abandoned). Ten tasks and ten events per case.
+/// time limit), 5 % needing action (medical transfer failed, fund extraction failed, or the medical
+/// deemed years dead), 3 % closed (medical transfer abandoned). Only a task whose agency can act has
+/// a running time limit (`due_by`). Ten tasks and ten events per case.
 /// Nothing seeded is queued, so workers running beside it find no work in it until an operator
 /// retriggers a failed or dead task.
 public enum DemoSeed {
@@ -92,12 +93,14 @@ public enum DemoSeed {
     /// Ten tasks per case, their states following the case's shape.
     private static let insertTasks = PreparedStatement(name: "seedTasks", sql: """
         INSERT INTO tasks (id, case_id, item, agency, status, attempt, transient_failures, ready_at, due_by,
-                           next_attempt_at, last_error, lease_owner, lease_expires_at, updated_at, dispatched_at, case_seq)
+                           next_attempt_at, last_error, lease_owner, lease_expires_at, updated_at, dispatched_at, case_seq,
+                           retiree_id_number)
         SELECT gen_random_uuid(), c.id, i.item, i.agency, s.status,
                CASE WHEN s.status = 'blocked' THEN 0 WHEN s.status = 'dead' THEN 6 ELSE 1 END,
                CASE WHEN s.status = 'dead' THEN 6 ELSE 0 END,
                c.filed_at + make_interval(mins => i.position),
-               c.filed_at + make_interval(days => i.limit_days),
+               CASE WHEN s.status IN ('blocked', 'failed', 'dead') THEN NULL
+                    ELSE c.filed_at + make_interval(days => i.limit_days) END,
                NULL,
                CASE s.status WHEN 'failed' THEN 'Condition not met: ' || i.item
                              WHEN 'dead' THEN 'The agency did not answer (timeout) after 6 attempts' END,
@@ -105,7 +108,7 @@ public enum DemoSeed {
                CASE WHEN s.status = 'running' THEN timestamptz '2099-01-01' END,
                c.filed_at + make_interval(mins => i.position + 1),
                c.filed_at + make_interval(mins => i.position),
-               c.seq
+               c.seq, c.retiree_id_number
         FROM cases c
         CROSS JOIN (VALUES
             (1, 'hr.qualification', 'hr', 5), (2, 'hr.deemedYears', 'hr', 20),
@@ -120,8 +123,8 @@ public enum DemoSeed {
             WHEN c.status = 'actionRequired' THEN CASE c.seq % 3
                 WHEN 0 THEN CASE WHEN i.item = 'medical.transfer' THEN 'failed' ELSE 'succeeded' END
                 WHEN 1 THEN CASE WHEN i.item = 'fund.extraction' THEN 'failed' ELSE 'succeeded' END
-                ELSE CASE WHEN i.item = 'social.pensionTransfer' THEN 'dead'
-                          WHEN i.item IN ('social.benefitApproval', 'social.benefitPayment', 'social.insuranceTermination') THEN 'blocked'
+                ELSE CASE WHEN i.item = 'medical.deemedYears' THEN 'dead'
+                          WHEN i.item = 'medical.transfer' THEN 'blocked'
                           ELSE 'succeeded' END END
             ELSE CASE
                 WHEN i.position < 3 + (c.seq % 8) THEN 'succeeded'

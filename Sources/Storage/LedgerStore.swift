@@ -1,19 +1,35 @@
 import Foundation
+import Model
 import Postgres
 
-/// The simulator's effect ledger.
+/// The simulator's effect ledger: one row per effect, keyed by the idempotency key, with what the
+/// success reported (replayed to every later call) and how many calls it took.
 public enum LedgerStore {
-    /// Records several calls with distinct keys in one statement; returns the keys applied now.
-    public static func apply(keys: [String], items: [String], at: Date, on db: PostgresConnection) throws -> Set<String> {
-        guard !keys.isEmpty else { return [] }
+    /// A recorded success.
+    public struct Entry: Sendable, Equatable {
+        public var result: TaskResult?
+        /// Whether this call inserted it (false: an earlier call had).
+        public var appliedNow: Bool
+    }
+
+    /// Records the successes (new keys are applied; known ones count a call and give back their
+    /// recorded result) and counts a call for every key in `others` that has a recorded success —
+    /// in one statement. Keys must be distinct. Returns an entry for every key with a recorded success.
+    public static func record(successes: [(key: String, item: String, result: TaskResult?)], others: [String], at: Date,
+                              on db: PostgresConnection) throws -> [String: Entry] {
+        guard !successes.isEmpty || !others.isEmpty else { return [:] }
         // In key order, so two batches sharing keys wait on each other instead of deadlocking.
-        let sorted = zip(keys, items).sorted { $0.0 < $1.0 }
-        let (keys, items) = (sorted.map(\.0), sorted.map(\.1))
-        var applied: Set<String> = []
-        for row in try db.query(Self.upsertBatch, [keys, items, at]) where try row.decode(Bool.self, "first") {
-            applied.insert(try row.decode(String.self, "idempotency_key"))
+        let sorted = successes.sorted { $0.key < $1.key }
+        var entries: [String: Entry] = [:]
+        for row in try db.query(Self.recordBatch, [
+            sorted.map(\.key), sorted.map(\.item), sorted.map { $0.result.flatMap { JSONB($0).postgresText } }, at,
+            others.sorted(),
+        ]) {
+            entries[try row.decode(String.self, "idempotency_key")] = Entry(
+                result: try row.decodeIfPresent(JSONB<TaskResult>.self, "result")?.value,
+                appliedNow: try row.decode(Bool.self, "first"))
         }
-        return applied
+        return entries
     }
 
     /// Every effect: key → calls.
@@ -25,10 +41,16 @@ public enum LedgerStore {
         return result
     }
 
-    private static let upsertBatch = PreparedStatement(name: "ledgerApplyBatch", sql: """
-        INSERT INTO simulator_ledger (idempotency_key, item, applied_at)
-        SELECT key, item, $3 FROM unnest($1::text[], $2::text[]) AS u(key, item)
-        ON CONFLICT (idempotency_key) DO UPDATE SET calls = simulator_ledger.calls + 1
-        RETURNING idempotency_key, (xmax = 0) AS first
+    private static let recordBatch = PreparedStatement(name: "ledgerRecordBatch", sql: """
+        WITH applied AS (
+            INSERT INTO simulator_ledger (idempotency_key, item, applied_at, result)
+            SELECT key, item, $4, result::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS u(key, item, result)
+            ON CONFLICT (idempotency_key) DO UPDATE SET calls = simulator_ledger.calls + 1
+            RETURNING idempotency_key, result, (xmax = 0) AS first
+        ), replayed AS (
+            UPDATE simulator_ledger SET calls = calls + 1 WHERE idempotency_key = ANY($5::text[])
+            RETURNING idempotency_key, result, false AS first
+        )
+        SELECT * FROM applied UNION ALL SELECT * FROM replayed
         """)
 }

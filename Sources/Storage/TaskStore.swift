@@ -50,6 +50,8 @@ public struct CompletionResult: Sendable {
     /// The new status of each task whose outcome applied; a task missing here was stale (its
     /// attempt is no longer the task's), or its transition was refused.
     public var statuses: [UUID: TaskStatus] = [:]
+    /// Tasks whose agency decided after the time limit had run out (each limit counts once).
+    public var breaches: [(id: UUID, item: Item)] = []
 
     public init() {}
 }
@@ -63,8 +65,8 @@ public enum TaskStore {
     ///
     /// A duplicate or stale message finds nothing to claim and gets nil.
     public static func claim(_ id: UUID, attempt: Int, owner: String, lease: Duration, now: Date,
-                             on db: PostgresConnection) throws -> ClaimedTask? {
-        try claim([(id, attempt)], owner: owner, lease: lease, now: now, on: db).first
+                             calendar: WorkingDayCalendar, on db: PostgresConnection) throws -> ClaimedTask? {
+        try claim([(id, attempt)], owner: owner, lease: lease, now: now, calendar: calendar, on: db).first
     }
 
     /// Claims each task whose state and attempt still match its message, with a lease until
@@ -75,12 +77,18 @@ public enum TaskStore {
     /// The UPDATE is `TaskTransition`'s claim row (claimable → running, attempt + 1, no next attempt),
     /// with the claimable statuses taken from `TaskStatus.isClaimable`; each result is checked against it.
     public static func claim(_ messages: [(id: UUID, attempt: Int)], owner: String, lease: Duration, now: Date,
-                             on db: PostgresConnection) throws -> [ClaimedTask] {
+                             calendar: WorkingDayCalendar, on db: PostgresConnection) throws -> [ClaimedTask] {
         guard !messages.isEmpty else { return [] }
         let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
+        // A claim that starts a time limit (a re-check, the payment day) sets the due instant of the
+        // item's limit counted from now; the statement picks it by item.
+        let starting = Dictionary(uniqueKeysWithValues: Item.allCases.map { item in
+            (item, calendar.dueBy(timeLimitWorkingDays: ItemCatalogue.definition(of: item).timeLimitWorkingDays, from: now).value)
+        })
         let rows = try db.query(Self.claimBatch, [
             messages.map(\.id), messages.map(\.attempt), owner, now.addingTimeInterval(seconds), now,
-            Self.claimable, "worker:\(owner)",
+            Self.claimable, "worker:\(owner)", Self.limitStartingClaims,
+            Item.allCases.map(\.rawValue), Item.allCases.map { starting[$0] },
         ])
         return try rows.rows.map { row in
             let id = try row.decode(UUID.self, "id")
@@ -89,7 +97,8 @@ public enum TaskStore {
                   case .success(let outcome) = TaskTransition.apply(
                       .claim, to: TaskSnapshot(status: from, attempt: try row.decode(Int.self, "attempt") - 1),
                       now: now, policy: ItemCatalogue.definition(of: item).retryPolicy, jitter: 0),
-                  outcome.status == .running, outcome.attempt == (try row.decode(Int.self, "attempt"))
+                  outcome.status == .running, outcome.attempt == (try row.decode(Int.self, "attempt")),
+                  (outcome.timeLimit == .starts) == Self.limitStartingClaims.contains(from.rawValue)
             else {
                 throw PostgresError(.queryFailed, call: "claimBatch", message: "a claimed row does not match the claim transition")
             }
@@ -102,6 +111,10 @@ public enum TaskStore {
     }
 
     private static let claimable = TaskStatus.allCases.filter(\.isClaimable).map(\.rawValue)
+
+    /// The claimable statuses whose claim starts a new time limit (``TaskTransition``: a re-check or
+    /// the payment day); checked against the transition for every claimed row.
+    private static let limitStartingClaims = [TaskStatus.awaitingConditions.rawValue, TaskStatus.scheduled.rawValue]
 
     /// Records the outcomes of claimed attempts in one transaction: each applies only while its task
     /// is still running that attempt; each releases what waited for it; every touched case's status
@@ -128,6 +141,7 @@ public enum TaskStore {
             }
             try state.flush(now: now, on: db)
             result.dispatch = state.dispatch
+            result.breaches = state.breaches
             return result
         }
     }
@@ -152,11 +166,7 @@ public enum TaskStore {
             else { return nil }
             var state = try CaseTasks.lock([caseID], on: db)
             guard let task = state.task(taskID, in: caseID) else { return nil }
-            let policy = ItemCatalogue.definition(of: task.item).retryPolicy
-            if case .failure(let refusal) = TaskTransition.apply(event, to: task.snapshot, now: now, policy: policy,
-                                                                 jitter: 0) {
-                throw refusal
-            }
+            // A refusal is the state machine's `TransitionError`, thrown before anything is written.
             let status = try state.apply(event, to: task.item, caseID: caseID, now: now, jitter: Double.random(in: 0..<1),
                                          calendar: calendar, paymentDay: paymentDay, actor: actor)
             try state.flush(now: now, on: db)
@@ -170,11 +180,14 @@ public enum TaskStore {
     }
 
     static func snapshot(_ row: PostgresRow) throws -> TaskSnapshot {
-        TaskSnapshot(status: TaskStatus(rawValue: try row.decode(String.self, "status"))!,
+        TaskSnapshot(status: try row.decodeEnum(TaskStatus.self, "status"),
                      attempt: try row.decode(Int.self, "attempt"),
                      transientFailures: try row.decode(Int.self, "transient_failures"),
                      nextAttemptAt: try row.decodeIfPresent(Date.self, "next_attempt_at"),
-                     lastError: try row.decodeIfPresent(String.self, "last_error"))
+                     lastError: try row.decodeIfPresent(String.self, "last_error"),
+                     dueBy: try row.decodeIfPresent(Date.self, "due_by"),
+                     failingSince: try row.decodeIfPresent(Date.self, "failing_since"),
+                     result: try row.decodeIfPresent(JSONB<TaskResult>.self, "result")?.value)
     }
 
     /// Takes over tasks whose worker stopped renewing its lease (crashed or hung): each goes back to
@@ -210,10 +223,22 @@ public enum TaskStore {
         guard try row.decodeIfPresent(String.self, "name") != nil,
               let resident = try? ResidentID(parsing: idNumber)
         else { return nil }
+        // The fund centre gets the filer's choice; only the extraction gets the bank account.
+        var fund: AgencyWork.HousingFund?
+        var bank: BankAccount?
+        if item.agency == .fund {
+            fund = AgencyWork.HousingFund(action: try row.decodeEnum(HousingFundAction.self, "housing_fund_action"),
+                                          centre: try row.decodeIfPresent(String.self, "case_fund_centre") ?? "")
+            if item == .fundExtraction, let number = try row.decodeIfPresent(String.self, "bank_account_number") {
+                bank = BankAccount(bank: try row.decodeIfPresent(String.self, "bank_name") ?? "", accountNumber: number,
+                                   holderName: try row.decodeIfPresent(String.self, "bank_holder_name") ?? "")
+            }
+        }
         return AgencyWork(idempotencyKey: id.uuidString.lowercased(), item: item,
                           caseNo: try row.decode(String.self, "case_no"),
                           retirementDate: try row.decode(LocalDate.self, "retirement_date"),
-                          prequalification: try PrequalificationStore.prequalification(resident, from: row))
+                          prequalification: try PrequalificationStore.prequalification(resident, from: row),
+                          housingFund: fund, bankAccount: bank)
     }
 
     /// `o` is the row as the statement found it, for the event's `from_status` (RETURNING sees only
@@ -222,7 +247,11 @@ public enum TaskStore {
     private static let claimBatch = PreparedStatement(name: "claimBatch", sql: """
         WITH claimed AS (
             UPDATE tasks t SET status = 'running', attempt = t.attempt + 1, lease_owner = $3, lease_expires_at = $4,
-                next_attempt_at = NULL, updated_at = $5
+                next_attempt_at = NULL, updated_at = $5,
+                due_by = CASE WHEN o.status = ANY($8::text[])
+                              THEN (SELECT d.due FROM unnest($9::text[], $10::timestamptz[]) AS d(item, due)
+                                    WHERE d.item = t.item)
+                              ELSE t.due_by END
             FROM unnest($1::uuid[], $2::int8[]) AS m(id, attempt), tasks o
             WHERE t.id = m.id AND o.id = m.id AND t.attempt = m.attempt AND t.status = ANY($6::text[])
               AND (t.next_attempt_at IS NULL OR t.next_attempt_at <= $5)
@@ -232,12 +261,14 @@ public enum TaskStore {
             SELECT case_id, id, item, $5, from_status, 'running', attempt, $7, 'claimed' FROM claimed
         )
         SELECT k.id, k.case_id, k.item, k.attempt, k.due_by, k.from_status,
-               c.retiree_id_number, c.case_no, c.retirement_date,
+               c.retiree_id_number, c.case_no, c.retirement_date, c.housing_fund_action,
+               c.fund_centre AS case_fund_centre, c.bank_name, c.bank_account_number, c.bank_holder_name,
                p.name, p.category, p.organisation_id, p.passed, p.contribution_months, p.deemed_months,
                p.medical_contribution_months, p.fund_centre, p.fund_account_frozen, p.household_registered,
-               p.only_child_parent
+               p.only_child_parent, p.planned_retirement_date, org.kind AS organisation_kind
         FROM claimed k JOIN cases c ON c.id = k.case_id
             LEFT JOIN prequalifications p ON p.id_number = c.retiree_id_number
+            LEFT JOIN organisations org ON org.id = p.organisation_id
         """)
 
     private static let insertEvent = PreparedStatement(name: "insertTaskEvent", sql: """
@@ -248,9 +279,19 @@ public enum TaskStore {
 
 /// The data of one piece of agency work, as storage knows it.
 public struct AgencyWork: Sendable, Equatable {
+    /// What the filer asked of the housing-fund centre they chose.
+    public struct HousingFund: Sendable, Equatable {
+        public var action: HousingFundAction
+        public var centre: String
+    }
+
     public var idempotencyKey: String
     public var item: Item
     public var caseNo: String
     public var retirementDate: LocalDate
     public var prequalification: Prequalification
+    /// For `fund.*` items: the filer's choice of action and centre.
+    public var housingFund: HousingFund?
+    /// For `fund.extraction` only: where the balance is paid (the full number: the centre needs it).
+    public var bankAccount: BankAccount?
 }
