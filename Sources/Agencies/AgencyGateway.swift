@@ -6,7 +6,8 @@ import Model
 /// Two implementations sit behind it: the built-in simulator, which applies the rules to the
 /// pre-qualification data, and (later) an HTTP adapter calling each agency's base URL.
 public protocol AgencyGateway: Sendable {
-    /// The police household-registration check, made in real time at submission.
+    /// The police household-registration check, made in real time at submission. Throws
+    /// `TransientAgencyError` when the police system cannot answer now (filing is then refused).
     func checkHousehold(_ prequalification: Prequalification) async throws -> HouseholdCheck
 
     /// The health commission's notice about the only-child parents' reward, told to every filer.
@@ -48,26 +49,44 @@ public enum HouseholdCheck: Sendable, Equatable {
 /// One piece of agency work, sent with an idempotency key that is stable for the task's whole life
 /// (its id), so a repeated call never applies the effect twice.
 public struct AgencyRequest: Sendable, Equatable {
+    /// What the filer asked of the housing-fund centre they chose (`fund.*` items).
+    public struct HousingFund: Sendable, Equatable, Codable {
+        public var action: HousingFundAction
+        public var centre: String
+        public init(action: HousingFundAction, centre: String) {
+            self.action = action
+            self.centre = centre
+        }
+    }
+
     public var idempotencyKey: String
     public var item: Item
     public var caseNo: String
+    /// The case's retirement date (a flexible date when human resources approved one).
     public var retirementDate: LocalDate
     public var prequalification: Prequalification
+    /// For `fund.*`: the filer's choice; the request goes to that centre.
+    public var housingFund: HousingFund?
+    /// For `fund.extraction`: the retiree's own account, number in full (the centre pays into it).
+    public var bankAccount: BankAccount?
 
     public init(idempotencyKey: String, item: Item, caseNo: String, retirementDate: LocalDate,
-                prequalification: Prequalification) {
+                prequalification: Prequalification, housingFund: HousingFund? = nil, bankAccount: BankAccount? = nil) {
         self.idempotencyKey = idempotencyKey
         self.item = item
         self.caseNo = caseNo
         self.retirementDate = retirementDate
         self.prequalification = prequalification
+        self.housingFund = housingFund
+        self.bankAccount = bankAccount
     }
 }
 
 /// What an agency answered.
 public enum AgencyOutcome: Sendable, Equatable {
-    case succeeded(result: String)
-    /// Not a fault: the case does not meet a condition yet.
+    /// The work is done; `result` is what the agency decided (deemed months, the pension, the amount paid…).
+    case succeeded(result: TaskResult?)
+    /// Not a fault: the case does not meet a condition yet. Decided afresh on every call.
     case conditionNotMet(reason: String)
 }
 
@@ -78,8 +97,35 @@ public struct TransientAgencyError: Error, Sendable, CustomStringConvertible {
     public var description: String { "transient agency fault: \(reason)" }
 }
 
-/// Where effects are recorded by idempotency key, so each is applied at most once.
+/// Where effects are recorded by idempotency key, so each is applied at most once and a success is
+/// replayed as it was first reported.
 public protocol EffectLedger: Sendable {
-    /// Records effects; returns the keys applied now (the others were applied before). Keys must be distinct.
-    func apply(batch effects: [(idempotencyKey: String, item: Item)], at: Date) async throws -> Set<String>
+    /// Records the effects of the calls decided a success now, and looks up the calls decided
+    /// otherwise (a condition not met) for a success recorded earlier. Returns, for every key with a
+    /// recorded success, what it reported and whether it was applied by this call. Keys must be distinct.
+    func record(successes: [LedgerEffect], others: [String], at: Date) async throws -> [String: LedgerEntry]
+}
+
+/// An effect to record: the call's key, its item, and what the agency reports.
+public struct LedgerEffect: Sendable, Equatable {
+    public var idempotencyKey: String
+    public var item: Item
+    public var result: TaskResult?
+    public init(idempotencyKey: String, item: Item, result: TaskResult?) {
+        self.idempotencyKey = idempotencyKey
+        self.item = item
+        self.result = result
+    }
+}
+
+/// A recorded success.
+public struct LedgerEntry: Sendable, Equatable {
+    /// What the first success reported (replayed to every later call).
+    public var result: TaskResult?
+    /// Whether this call applied the effect (false: it was applied before).
+    public var appliedNow: Bool
+    public init(result: TaskResult?, appliedNow: Bool) {
+        self.result = result
+        self.appliedNow = appliedNow
+    }
 }

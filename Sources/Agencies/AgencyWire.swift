@@ -2,7 +2,8 @@ import Foundation
 import Model
 
 /// The JSON the HTTP adapter sends to an agency and the answer it expects (see
-/// `docs/agency-api.md`): `POST {base URL}/tasks`.
+/// `docs/agency-api.md`): `POST {base URL}/tasks`, and at filing `POST {police}/household-checks`
+/// and `POST {health}/notices`.
 public enum AgencyWire {
     public struct Request: Codable, Sendable, Equatable {
         /// The task's id; also the idempotency key, stable for the task's whole life.
@@ -13,6 +14,10 @@ public enum AgencyWire {
         public var retirementDate: LocalDate
         public var retiree: Retiree
         public var prequalification: PrequalificationData
+        /// `fund.*` only: the filer's choice of action and centre.
+        public var housingFund: AgencyRequest.HousingFund?
+        /// `fund.extraction` only: the retiree's own account, number in full.
+        public var bankAccount: Bank?
 
         public struct Retiree: Codable, Sendable, Equatable {
             public var name: String
@@ -32,6 +37,12 @@ public enum AgencyWire {
             public var onlyChildParent: Bool
         }
 
+        public struct Bank: Codable, Sendable, Equatable {
+            public var bank: String
+            public var accountNumber: String
+            public var holderName: String
+        }
+
         public init(_ request: AgencyRequest) {
             let record = request.prequalification
             taskId = request.idempotencyKey
@@ -45,6 +56,10 @@ public enum AgencyWire {
                 deemedMonths: record.deemedMonths, medicalContributionMonths: record.medicalContributionMonths,
                 fundCentre: record.fundCentre, fundAccountFrozen: record.fundAccountFrozen,
                 householdRegistered: record.householdRegistered, onlyChildParent: record.onlyChildParent)
+            housingFund = request.housingFund
+            bankAccount = request.bankAccount.map {
+                Bank(bank: $0.bank, accountNumber: $0.accountNumber, holderName: $0.holderName)
+            }
         }
 
         /// The engine's request again (the simulator serving over HTTP); nil when the item or ID is not valid.
@@ -58,29 +73,75 @@ public enum AgencyWire {
                     passed: p.passed, contributionMonths: p.contributionMonths, deemedMonths: p.deemedMonths,
                     medicalContributionMonths: p.medicalContributionMonths, fundCentre: p.fundCentre,
                     fundAccountFrozen: p.fundAccountFrozen, householdRegistered: p.householdRegistered,
-                    onlyChildParent: p.onlyChildParent))
+                    onlyChildParent: p.onlyChildParent),
+                housingFund: housingFund,
+                bankAccount: bankAccount.map { BankAccount(bank: $0.bank, accountNumber: $0.accountNumber, holderName: $0.holderName) })
         }
     }
 
-    /// `{"outcome": "succeeded", "result": "..."}` or `{"outcome": "conditionNotMet", "reason": "..."}`.
+    /// `{"outcome": "succeeded", "result": {…}}` or `{"outcome": "conditionNotMet", "reason": "…"}`.
     public struct Response: Codable, Sendable, Equatable {
         public var outcome: String
-        public var result: String?
+        public var result: TaskResult?
         public var reason: String?
 
         public init(_ answer: AgencyOutcome) {
             switch answer {
-            case .succeeded(let text): outcome = "succeeded"; result = text; reason = nil
+            case .succeeded(let value): outcome = "succeeded"; result = value; reason = nil
             case .conditionNotMet(let text): outcome = "conditionNotMet"; result = nil; reason = text
             }
         }
 
         public var agencyOutcome: AgencyOutcome? {
             switch outcome {
-            case "succeeded": .succeeded(result: result ?? "")
-            case "conditionNotMet": reason.map { .conditionNotMet(reason: $0) }
+            case "succeeded": .succeeded(result: result)
+            case "conditionNotMet": reason.map { .conditionNotMet(reason: String($0.prefix(500))) }
             default: nil
             }
         }
+    }
+
+    /// `POST {police}/household-checks`: is the retiree's household registration confirmed?
+    public struct HouseholdCheckRequest: Codable, Sendable, Equatable {
+        public var idNumber: String
+        public var name: String
+        public init(idNumber: String, name: String) {
+            self.idNumber = idNumber
+            self.name = name
+        }
+    }
+
+    /// `{"registered": true}` or `{"registered": false, "reason": "…"}`.
+    public struct HouseholdCheckResponse: Codable, Sendable, Equatable {
+        public var registered: Bool
+        public var reason: String?
+        public init(_ check: HouseholdCheck) {
+            switch check {
+            case .registered: registered = true; reason = nil
+            case .notRegistered(let text): registered = false; reason = text
+            }
+        }
+        public var householdCheck: HouseholdCheck {
+            registered ? .registered
+                : .notRegistered(reason: String((reason ?? "The public-security household check could not confirm the retiree's household registration.").prefix(500)))
+        }
+    }
+
+    /// `POST {health}/notices`: what the health commission tells this filer.
+    public struct NoticeRequest: Codable, Sendable, Equatable {
+        public var idNumber: String
+        public var name: String
+        public var onlyChildParent: Bool
+        public init(idNumber: String, name: String, onlyChildParent: Bool) {
+            self.idNumber = idNumber
+            self.name = name
+            self.onlyChildParent = onlyChildParent
+        }
+    }
+
+    /// `{"text": "…"}`.
+    public struct NoticeResponse: Codable, Sendable, Equatable {
+        public var text: String
+        public init(text: String) { self.text = text }
     }
 }

@@ -3,78 +3,93 @@ import Foundation
 import Model
 import NIOCore
 
-/// The agencies over HTTP: `POST {base URL of the item's agency}/tasks` with `AgencyWire.Request`.
+/// The agencies over HTTP (see `docs/agency-api.md`).
 ///
-/// A 200 with a valid `AgencyWire.Response` is the answer. Anything else — a timeout, a refused or
-/// lost connection, a 5xx, any other status, a body that is not the contract's — is a transient
-/// fault, retried with backoff: the idempotency key (the task id) makes the repeat safe. The
-/// real-time police and health checks at filing stay simulated (`local`): the four task agencies
-/// are the ones called.
+/// Queued work: `POST {base URL}/tasks` with `AgencyWire.Request`, to the item's agency or, for the
+/// housing fund, the centre the filer chose (``AgencyEndpoints``). A 200 with a valid
+/// `AgencyWire.Response` is the answer. Anything else — a timeout, a refused or lost connection, a
+/// 5xx, any other status, a body that is not the contract's — is a transient fault, retried with
+/// backoff: the idempotency key (the task id) makes the repeat safe.
+///
+/// At filing, while the filer waits, with their own short timeout: the police household check
+/// (`POST {police}/household-checks`; no answer throws `TransientAgencyError` and filing is refused)
+/// and the health commission's notice (`POST {health}/notices`; no answer gives the general notice
+/// every filer is told, so an outage of an information service does not stop a filing). Without a
+/// `police=` or `health=` URL those two are answered by `local` (the simulator's rules).
 public struct HTTPAgencies: AgencyGateway {
-    public let baseURLs: [Agency: String]
+    public let endpoints: AgencyEndpoints
     public let timeout: Duration
+    public let checkTimeout: Duration
     public let local: SimulatedAgencies
     private let client: HTTPClient
 
-    public init(baseURLs: [Agency: String], timeout: Duration = .seconds(10), local: SimulatedAgencies = SimulatedAgencies(),
-                client: HTTPClient = .shared) {
-        self.baseURLs = baseURLs
+    public init(endpoints: AgencyEndpoints, timeout: Duration = .seconds(10), checkTimeout: Duration = .seconds(3),
+                local: SimulatedAgencies = SimulatedAgencies(), client: HTTPClient = .shared) {
+        self.endpoints = endpoints
         self.timeout = timeout
+        self.checkTimeout = checkTimeout
         self.local = local
         self.client = client
     }
 
-    /// Reads `hr=http://…,social=http://…,medical=http://…,fund=http://…` (every agency needed).
-    public static func parseBaseURLs(_ text: String) throws -> [Agency: String] {
-        var urls: [Agency: String] = [:]
-        for part in text.split(separator: ",") {
-            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard pieces.count == 2, let agency = Agency(rawValue: pieces[0]),
-                  let url = URL(string: pieces[1]), url.scheme == "http" || url.scheme == "https", url.host != nil
-            else { throw TransientAgencyError("AGENCY_BASE_URLS: expected agency=http(s)://host..., got \(part)") }
-            urls[agency] = pieces[1].hasSuffix("/") ? String(pieces[1].dropLast()) : pieces[1]
-        }
-        let missing = Agency.allCases.filter { urls[$0] == nil }
-        guard missing.isEmpty else {
-            throw TransientAgencyError("AGENCY_BASE_URLS lacks \(missing.map(\.rawValue).joined(separator: ", "))")
-        }
-        return urls
-    }
-
     public func perform(_ request: AgencyRequest) async throws -> AgencyOutcome {
-        guard let base = baseURLs[request.item.agency] else {
-            throw TransientAgencyError("no base URL for \(request.item.agency.rawValue)")
+        let agency = request.item.agency.rawValue
+        guard let base = endpoints.baseURL(for: request) else {
+            throw TransientAgencyError("no base URL for \(agency)")
         }
-        var http = HTTPClientRequest(url: base + "/tasks")
-        http.method = .POST
-        http.headers.add(name: "Content-Type", value: "application/json")
-        http.headers.add(name: "Idempotency-Key", value: request.idempotencyKey)
-        http.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(AgencyWire.Request(request))))
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            let seconds = timeout.components.seconds
-            response = try await client.execute(http, timeout: .seconds(seconds))
-            body = try await response.body.collect(upTo: 64 * 1024)
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            throw TransientAgencyError("\(request.item.agency.rawValue) did not answer: \(type(of: error))")
-        }
-        guard response.status == .ok else {
-            throw TransientAgencyError("\(request.item.agency.rawValue) answered HTTP \(response.status.code)")
-        }
-        guard let answer = try? JSONDecoder().decode(AgencyWire.Response.self, from: Data(body.readableBytesView)),
-              let outcome = answer.agencyOutcome
-        else { throw TransientAgencyError("\(request.item.agency.rawValue) answered outside the contract") }
+        let answer = try await post(base + "/tasks", AgencyWire.Request(request), as: AgencyWire.Response.self,
+                                    idempotencyKey: request.idempotencyKey, timeout: timeout, agency: agency)
+        guard let outcome = answer.agencyOutcome else { throw TransientAgencyError("\(agency) answered outside the contract") }
         return outcome
     }
 
     public func checkHousehold(_ prequalification: Prequalification) async throws -> HouseholdCheck {
-        try await local.checkHousehold(prequalification)
+        guard let base = endpoints.notices[.police] else { return try await local.checkHousehold(prequalification) }
+        let body = AgencyWire.HouseholdCheckRequest(idNumber: prequalification.idNumber.number, name: prequalification.name)
+        return try await post(base + "/household-checks", body, as: AgencyWire.HouseholdCheckResponse.self,
+                              idempotencyKey: nil, timeout: checkTimeout, agency: "police").householdCheck
     }
 
     public func healthNotice(_ prequalification: Prequalification) async throws -> Notice {
-        try await local.healthNotice(prequalification)
+        guard let base = endpoints.notices[.health] else { return try await local.healthNotice(prequalification) }
+        let body = AgencyWire.NoticeRequest(idNumber: prequalification.idNumber.number, name: prequalification.name,
+                                            onlyChildParent: prequalification.onlyChildParent)
+        do {
+            let answer = try await post(base + "/notices", body, as: AgencyWire.NoticeResponse.self, idempotencyKey: nil,
+                                        timeout: checkTimeout, agency: "health")
+            let text = answer.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { throw TransientAgencyError("health answered outside the contract") }
+            return Notice(agency: NoticeAgency.health.rawValue, text: String(text.prefix(2_000)))
+        } catch is TransientAgencyError {
+            return SimulatedAgencies.generalHealthNotice
+        }
+    }
+
+    /// POSTs JSON and decodes a 200's JSON; every other ending is a `TransientAgencyError` naming
+    /// only the agency and the kind of failure (never the body, which holds personal data).
+    private func post<Body: Encodable, Answer: Decodable>(
+        _ url: String, _ body: Body, as answer: Answer.Type, idempotencyKey: String?, timeout: Duration, agency: String
+    ) async throws -> Answer {
+        var http = HTTPClientRequest(url: url)
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: "application/json")
+        if let idempotencyKey { http.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+        http.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            response = try await client.execute(http, timeout: .milliseconds(max(1, milliseconds)))
+            bytes = try await response.body.collect(upTo: 64 * 1024)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw TransientAgencyError("\(agency) did not answer: \(type(of: error))")
+        }
+        guard response.status == .ok else { throw TransientAgencyError("\(agency) answered HTTP \(response.status.code)") }
+        guard let decoded = try? JSONDecoder().decode(Answer.self, from: Data(bytes.readableBytesView)) else {
+            throw TransientAgencyError("\(agency) answered outside the contract")
+        }
+        return decoded
     }
 }

@@ -7,7 +7,8 @@ import Model
 /// benefit approval needs the retirement date to have come and contribution + deemed months to
 /// reach the minimum of the retirement year; the medical transfer needs the medical contribution
 /// months (300 for men, 240 for women by default); extraction fails while the fund account is
-/// frozen; everything else succeeds. Every effect goes through the ledger by idempotency key.
+/// frozen or without an account in the retiree's name; everything else succeeds, reporting the
+/// figures of ``SimulatedResults``. Every effect goes through the ledger by idempotency key.
 public struct SimulatedAgencies: AgencyGateway {
     public let ledger: (any EffectLedger)?
     public let now: @Sendable () -> Date
@@ -33,8 +34,12 @@ public struct SimulatedAgencies: AgencyGateway {
         try await perform(batch: [request])[0].get()
     }
 
-    /// Decides every request by the rules, then records the effects of those that succeed with one
-    /// ledger call.
+    /// Decides every request by the rules, then, with one ledger call, records the effects of those
+    /// that succeed and looks up the others for a success recorded earlier.
+    ///
+    /// The contract (docs/agency-api.md): an effect is applied at most once per key and a success is
+    /// replayed — even if the pre-qualification changed since — while "condition not met" is decided
+    /// afresh on every call, so the pension chain's daily re-check can succeed once the condition is met.
     public func perform(batch requests: [AgencyRequest]) async -> [Result<AgencyOutcome, any Error>] {
         if latency > .zero {
             do {
@@ -44,42 +49,44 @@ public struct SimulatedAgencies: AgencyGateway {
                 return requests.map { _ in .failure(error) }
             }
         }
-        var results: [Result<AgencyOutcome, any Error>?] = []
-        var effects: [(idempotencyKey: String, item: Item)] = []
+        let today = LocalDate(now(), utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
+        let decided = requests.map { decide($0, today: today) }
+        var successes: [LedgerEffect] = []
+        var others: [String] = []
         var seen: Set<String> = []
-        for request in requests {
-            if let decided = decide(request) {
-                results.append(decided)
-            } else {
-                results.append(nil)
-                if seen.insert(request.idempotencyKey).inserted { effects.append((request.idempotencyKey, request.item)) }
+        for (request, decision) in zip(requests, decided) {
+            guard case .success(let outcome) = decision, seen.insert(request.idempotencyKey).inserted else { continue }
+            switch outcome {
+            case .succeeded(let result):
+                successes.append(LedgerEffect(idempotencyKey: request.idempotencyKey, item: request.item, result: result))
+            case .conditionNotMet:
+                others.append(request.idempotencyKey)
             }
         }
-        let applied: Result<Set<String>, any Error>
-        if let ledger, !effects.isEmpty {
-            do { applied = .success(try await ledger.apply(batch: effects, at: now())) } catch { applied = .failure(error) }
-        } else {
-            applied = .success(Set(effects.map(\.idempotencyKey)))
-        }
-        var firstSeen: Set<String> = []
-        return zip(requests, results).map { request, decided in
-            if let decided { return decided }
-            return applied.map { keys in
-                // A key repeated within one batch takes effect once: only its first request reports "done".
-                let first = keys.contains(request.idempotencyKey) && firstSeen.insert(request.idempotencyKey).inserted
-                return .succeeded(result: first ? "done" : "already done")
+        guard let ledger, !(successes.isEmpty && others.isEmpty) else { return decided }
+        let recorded: [String: LedgerEntry]
+        do {
+            recorded = try await ledger.record(successes: successes, others: others, at: now())
+        } catch {
+            // Whether the effect was recorded is unknown: the caller repeats the call with the same key.
+            return zip(requests, decided).map { _, decision in
+                if case .failure = decision { return decision }
+                return .failure(error)
             }
+        }
+        return zip(requests, decided).map { request, decision in
+            guard case .success = decision else { return decision }
+            if let entry = recorded[request.idempotencyKey] { return .success(.succeeded(result: entry.result)) }
+            return decision
         }
     }
 
-    /// The answer the rules give without touching the ledger, or nil when the work succeeds (and
-    /// its effect must be recorded).
-    private func decide(_ request: AgencyRequest) -> Result<AgencyOutcome, any Error>? {
+    /// The answer the rules give for one request, before the ledger is asked.
+    private func decide(_ request: AgencyRequest, today: LocalDate) -> Result<AgencyOutcome, any Error> {
         if transientFailureRate > 0, Double.random(in: 0..<1) < transientFailureRate {
             return .failure(TransientAgencyError("simulated outage"))
         }
         let record = request.prequalification
-        let today = LocalDate(now(), utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
         switch request.item {
         case .hrQualification, .hrDeemedYears:
             guard record.passed else { return .success(.conditionNotMet(reason: "The retirement pre-check has not passed.")) }
@@ -100,10 +107,13 @@ public struct SimulatedAgencies: AgencyGateway {
             guard !record.fundAccountFrozen else {
                 return .success(.conditionNotMet(reason: "The housing-fund account is frozen; the centre cannot pay it out."))
             }
+            guard let account = request.bankAccount, account.holderName == record.name else {
+                return .success(.conditionNotMet(reason: "The payment needs a bank account in the retiree's own name."))
+            }
         default:
             break
         }
-        return nil
+        return .success(.succeeded(result: SimulatedResults.result(for: request, today: today)))
     }
 
     public func checkHousehold(_ prequalification: Prequalification) async throws -> HouseholdCheck {
@@ -113,9 +123,18 @@ public struct SimulatedAgencies: AgencyGateway {
     }
 
     public func healthNotice(_ prequalification: Prequalification) async throws -> Notice {
-        let general = "城镇独生子女父母奖励：符合条件的退休人员可申领一次性奖励，请向户籍所在地卫生健康部门咨询办理。"
-            + " Urban only-child parents may claim a one-off reward at retirement; ask the local health commission how to apply."
-        let applies = " 预审信息显示该退休人员为独生子女父母，本奖励适用。 The pre-qualification shows the retiree is an only-child parent: this reward applies."
-        return Notice(agency: NoticeAgency.health.rawValue, text: prequalification.onlyChildParent ? general + applies : general)
+        prequalification.onlyChildParent ? Self.applyingHealthNotice : Self.generalHealthNotice
     }
+
+    /// What the health commission tells every filer (卫健部门: 城镇独生子女父母奖励金政策解读).
+    public static let generalHealthNotice = Notice(
+        agency: NoticeAgency.health.rawValue,
+        text: "城镇独生子女父母奖励：符合条件的退休人员可申领一次性奖励，请向户籍所在地卫生健康部门咨询办理。"
+            + " Urban only-child parents may claim a one-off reward at retirement; ask the local health commission how to apply.")
+
+    /// The same, marked as applying when the pre-qualification says the retiree is an only-child parent.
+    public static let applyingHealthNotice = Notice(
+        agency: NoticeAgency.health.rawValue,
+        text: generalHealthNotice.text
+            + " 预审信息显示该退休人员为独生子女父母，本奖励适用。 The pre-qualification shows the retiree is an only-child parent: this reward applies.")
 }
