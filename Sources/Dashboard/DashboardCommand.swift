@@ -12,7 +12,8 @@ struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "The HTTP API and operator dashboard.",
-        subcommands: [Serve.self, MigrateCommand.self, TokenCommand.self, OperatorCommand.self, SeedCommand.self],
+        subcommands: [Serve.self, MigrateCommand.self, TokenCommand.self, OperatorCommand.self, SeedCommand.self,
+                      FundCentreCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -43,8 +44,11 @@ extension DashboardCommand {
             let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard")
             try await infrastructure.migrate(logger: logger)
+            let agencies = try AgencySettings.gateway(for: .filingChecks) { try SimulatorSettings.simulator(ledger: nil, now: now) }
             let api = APIDependencies(postgres: infrastructure.postgres,
-                                      filing: try infrastructure.filingService(logger: logger, now: now),
+                                      filing: try infrastructure.filingService(
+                                          logger: logger, agencies: agencies,
+                                          calendar: try CalendarSettings.load(logger: logger, now: now()), now: now),
                                       paymentDay: paymentDay)
             let secure = Environment.value("SESSION_COOKIE_SECURE").map { ["1", "true", "yes"].contains($0.lowercased()) } ?? false
             let pages = DashboardDependencies.make(infrastructure: infrastructure, api: api, logger: logger, secureCookies: secure)

@@ -24,8 +24,9 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "The organisation an agent acts for (required for agent).")
         var organisation: String?
 
-        @Option(name: .customLong("organisation-kind"), help: "employer, group or archive (a new organisation's kind; default employer).")
-        var organisationKind: String = "employer"
+        @Option(name: .customLong("organisation-kind"),
+                help: "employer, group or archive (a new organisation's kind, default employer; an existing one must match).")
+        var organisationKind: String?
 
         @Option(name: .customLong("id-number"), help: "The resident ID an individual is bound to (required for individual).")
         var idNumber: String?
@@ -37,7 +38,7 @@ struct TokenCommand: AsyncParsableCommand {
             guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--name must not be empty") }
             if role == .agent, (organisation ?? "").isEmpty { throw ValidationError("an agent needs --organisation") }
             if role != .agent, organisation != nil { throw ValidationError("--organisation is only for agents") }
-            guard ["employer", "group", "archive"].contains(organisationKind) else {
+            if let organisationKind, OrganisationKind(rawValue: organisationKind) == nil {
                 throw ValidationError("--organisation-kind must be employer, group or archive")
             }
             if role == .individual {
@@ -54,10 +55,17 @@ struct TokenCommand: AsyncParsableCommand {
                                                     applicationName: "token-create")
             try await infrastructure.migrate(logger: Logger(label: "migrations"))
             let normalised = try idNumber.map { try ResidentID(parsing: $0).number }
-            let role = Caller.Role(rawValue: role)!
-            let token = try await infrastructure.postgres.withConnection { [name, organisation, organisationKind] db in
-                try TokenStore.create(role: role, name: name, organisation: organisation,
-                                      organisationKind: organisationKind, idNumber: normalised, on: db)
+            guard let role = Caller.Role(rawValue: role) else { throw ValidationError("--role must be operator, agent or individual") }
+            let kind = organisationKind.flatMap(OrganisationKind.init(rawValue:))
+            let token: String
+            do {
+                token = try await infrastructure.postgres.withConnection { [name, organisation] db in
+                    try TokenStore.create(role: role, name: name, organisation: organisation,
+                                          organisationKind: kind, idNumber: normalised, on: db)
+                }
+            } catch let error as OrganisationStore.KindDiffers {
+                await infrastructure.shutdown()
+                throw ValidationError("--organisation-kind: \(error.description)")
             }
             await infrastructure.shutdown()
             print("Created a \(role.rawValue) token for \(name). It is shown once; store it now:")

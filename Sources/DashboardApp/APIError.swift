@@ -46,7 +46,8 @@ enum APIErrorBody {
         switch code {
         case .invalidJSON: .badRequest
         case .invalidField, .invalidIDNumber, .prequalificationNotFound, .tooEarly, .householdCheckFailed,
-             .fundCentreRequired, .bankAccountInvalid, .bankHolderMismatch: .unprocessableContent
+             .fundCentreRequired, .bankAccountInvalid, .bankHolderMismatch, .wrongFiler, .notSealed: .unprocessableContent
+        case .agencyUnavailable: .serviceUnavailable
         case .duplicateCase, .notRetriggerable, .notAbandonable, .realNameNotRequired: .conflict
         case .realNameDeadlinePassed: .gone
         case .unauthorized: .unauthorized
@@ -75,6 +76,9 @@ enum APIErrorBody {
         var response = JSONResponse.make(["error": body], status: status(of: error.code))
         if error.code == .unauthorized {
             response.headers[.wwwAuthenticate] = "Bearer"
+        }
+        if let seconds = error.retryAfterSeconds {
+            response.headers[.retryAfter] = String(seconds)
         }
         return response
     }

@@ -13,6 +13,7 @@ public struct APIDependencies: Sendable {
     public let cases: CaseQueries
     public let prequalifications: PrequalificationService
     public let actions: CaseActions
+    public let fundCentres: FundCentres
 
     /// `paymentDay` is the unified pension payment day (`PENSION_PAYMENT_DAY`).
     public init(postgres: PostgresPool, filing: FilingService, paymentDay: PensionPaymentDay = .init(dayOfMonth: 15)!) {
@@ -20,6 +21,7 @@ public struct APIDependencies: Sendable {
         self.filing = filing
         self.cases = CaseQueries(postgres: postgres)
         self.prequalifications = PrequalificationService(postgres: postgres)
+        self.fundCentres = FundCentres(postgres: postgres)
         self.actions = CaseActions(postgres: postgres, publisher: filing.publisher, calendar: filing.calendar,
                                    paymentDay: paymentDay, now: filing.now)
     }
@@ -55,8 +57,25 @@ enum APIRoutes {
             }
             let input = try await RequestDecoding.decode(PrequalificationInput.self, from: request)
             let record = try validate(input, idNumber: idNumber)
-            try await dependencies.prequalifications.put(record, by: caller)
-            return JSONResponse.make(PrequalificationBody(record))
+            let stored = try await dependencies.prequalifications.put(record, organisationKind: input.organisationKind, by: caller)
+            return JSONResponse.make(PrequalificationBody(stored))
+        }
+
+        api.get("calendar/:year") { request, context in
+            _ = try await authenticate(request, dependencies)
+            let text = try context.parameters.require("year")
+            guard text.count == 4, let year = Int(text), (1990...2200).contains(year) else {
+                throw ServiceError(.invalidField, "year must be a four-digit year, e.g. 2027.", field: "year")
+            }
+            guard let found = dependencies.filing.calendar.year(year) else {
+                throw ServiceError.notFound("No working-day calendar for \(year): a year before 2025 needs the State Council's notice as a file in CALENDAR_DIR.")
+            }
+            return JSONResponse.make(CalendarBody(found))
+        }
+
+        api.get("fund-centres") { request, _ in
+            _ = try await authenticate(request, dependencies)
+            return JSONResponse.make(try await dependencies.fundCentres.all().map { FundCentreBody(code: $0.code, name: $0.name) })
         }
 
         api.post("cases") { request, _ in
@@ -129,8 +148,10 @@ enum APIRoutes {
 
         api.post("cases/:caseNo/tasks/:item/abandon") { request, context in
             let caller = try await authenticate(request, dependencies)
+            let input = try await RequestDecoding.decode(AbandonInput.self, from: request, emptyAs: "{}")
             let task = try await dependencies.actions.abandon(
-                caseNo: try context.parameters.require("caseNo"), item: try context.parameters.require("item"), by: caller)
+                caseNo: try context.parameters.require("caseNo"), item: try context.parameters.require("item"),
+                reason: input.reason, by: caller)
             return JSONResponse.make(TaskBody(task, now: dependencies.filing.now()))
         }
     }
@@ -169,11 +190,19 @@ enum APIRoutes {
         if let centre = input.fundCentre, centre.count > 64 {
             throw ServiceError(.invalidField, "fundCentre must be at most 64 characters.", field: "fundCentre")
         }
+        var planned: LocalDate?
+        if let text = input.plannedRetirementDate {
+            guard let date = LocalDate(text), (1990...2200).contains(date.year) else {
+                throw ServiceError(.invalidField, "plannedRetirementDate must be a date, YYYY-MM-DD.", field: "plannedRetirementDate")
+            }
+            planned = date
+        }
         return Prequalification(
-            idNumber: idNumber, name: name, category: input.category, organisation: organisation, passed: input.passed,
+            idNumber: idNumber, name: name, category: input.category, organisation: organisation,
+            organisationKind: input.organisationKind ?? .employer, passed: input.passed,
             contributionMonths: input.contributionMonths, deemedMonths: input.deemedMonths,
             medicalContributionMonths: input.medicalContributionMonths, fundCentre: input.fundCentre,
             fundAccountFrozen: input.fundAccountFrozen ?? false, householdRegistered: input.householdRegistered ?? true,
-            onlyChildParent: input.onlyChildParent ?? false)
+            onlyChildParent: input.onlyChildParent ?? false, plannedRetirementDate: planned)
     }
 }

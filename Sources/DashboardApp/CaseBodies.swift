@@ -16,21 +16,23 @@ struct CaseBody: Encodable {
     let now: Date
 
     enum Keys: String, CodingKey {
-        case caseNo, status, filedAt, filedBy, retiree, retirementDate, pensionBenefit, medicalTransfer, housingFund
-        case bankAccount, realNameCheck, notices, tasks, events, warnings, organisation, overdue
+        case caseNo, status, filedAt, filedBy, retiree, statutoryRetirementDate, retirementDate, pensionBenefit
+        case medicalTransfer, housingFund, bankAccount, realNameCheck, notices, tasks, events, warnings, organisation
+        case overdue
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(record.caseNo, forKey: .caseNo)
         try c.encode(record.status.rawValue, forKey: .status)
-        try c.encode(record.tasks.contains { TaskBody.isOverdue($0, now: now) }, forKey: .overdue)
+        try c.encode(record.tasks.contains { $0.isOverdue(at: now) }, forKey: .overdue)
         try c.encode(rfc3339(record.filedAt), forKey: .filedAt)
         try c.encode(record.filedBy.rawValue, forKey: .filedBy)
         try c.encode(record.organisation, forKey: .organisation)
+        // No birth date: beside the masked number it would give the whole number back.
         try c.encode(RetireeBody(name: record.retireeName, idNumber: maskID(record.retireeIDNumber),
-                                 sex: record.sex.rawValue, birthDate: record.birthDate.iso8601,
-                                 category: record.category.rawValue), forKey: .retiree)
+                                 sex: record.sex.rawValue, category: record.category.rawValue), forKey: .retiree)
+        try c.encode(record.statutoryRetirementDate.iso8601, forKey: .statutoryRetirementDate)
         try c.encode(record.retirementDate.iso8601, forKey: .retirementDate)
         try c.encode(record.choices.pensionBenefit, forKey: .pensionBenefit)
         try c.encode(record.choices.medicalTransfer, forKey: .medicalTransfer)
@@ -53,7 +55,7 @@ func maskID(_ number: String) -> String {
 }
 
 struct RetireeBody: Encodable {
-    let name: String, idNumber: String, sex: String, birthDate: String, category: String
+    let name: String, idNumber: String, sex: String, category: String
 }
 
 struct HousingFundBody: Encodable {
@@ -92,23 +94,22 @@ struct TaskBody: Encodable {
         self.now = now
     }
 
-    /// Past its time limit and not finished (a task that waits for the retiree or a date counts too).
-    static func isOverdue(_ task: TaskRecord, now: Date) -> Bool {
-        guard let dueBy = task.dueBy, !task.status.isTerminal, task.status != .blocked else { return false }
-        return dueBy < now
+    enum Keys: String, CodingKey {
+        case item, agency, status, attempts, dueBy, overdue, stalled, nextAttemptAt, lastError, result, updatedAt
     }
-
-    enum Keys: String, CodingKey { case item, agency, status, attempts, dueBy, overdue, nextAttemptAt, lastError, updatedAt }
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Keys.self)
         try c.encode(task.item.rawValue, forKey: .item)
         try c.encode(task.agency.rawValue, forKey: .agency)
         try c.encode(task.status.rawValue, forKey: .status)
         try c.encode(task.attempt, forKey: .attempts)
+        // A waiting task has no running limit: dueBy null, never overdue.
         try c.encode(task.dueBy.map(rfc3339), forKey: .dueBy)
-        try c.encode(Self.isOverdue(task, now: now), forKey: .overdue)
+        try c.encode(task.isOverdue(at: now), forKey: .overdue)
+        try c.encode(task.isStalled(at: now), forKey: .stalled)
         try c.encode(task.nextAttemptAt.map(rfc3339), forKey: .nextAttemptAt)
         try c.encode(task.lastError.map(Redaction.maskNumbers), forKey: .lastError)
+        try c.encode(task.result, forKey: .result)
         try c.encode(rfc3339(task.updatedAt), forKey: .updatedAt)
     }
 }
@@ -155,10 +156,12 @@ struct CaseListBody: Encodable {
     }
 }
 
-/// A pre-qualification as the API shows it.
+/// A pre-qualification as the API shows it. No birth date: beside the masked number it would give
+/// the whole number back.
 struct PrequalificationBody: Encodable {
-    let name: String, idNumber: String, sex: String, birthDate: String, category: String
-    let retirementDate: String, earliestFilingDate: String, organisation: String
+    let name: String, idNumber: String, sex: String, category: String
+    let statutoryRetirementDate: String, retirementDate: String, plannedRetirementDate: String?
+    let earliestFilingDate: String, organisation: String, organisationKind: String
     let passed: Bool, contributionMonths: Int, deemedMonths: Int, medicalContributionMonths: Int
     let fundCentre: String?, fundAccountFrozen: Bool, householdRegistered: Bool, onlyChildParent: Bool
 
@@ -166,11 +169,13 @@ struct PrequalificationBody: Encodable {
         name = record.name
         idNumber = record.idNumber.masked
         sex = record.idNumber.sex.rawValue
-        birthDate = record.idNumber.birthDate.iso8601
         category = record.category.rawValue
+        statutoryRetirementDate = record.statutoryRetirementDate.iso8601
         retirementDate = record.retirementDate.iso8601
+        plannedRetirementDate = record.plannedRetirementDate?.iso8601
         earliestFilingDate = record.earliestFilingDate.iso8601
         organisation = record.organisation
+        organisationKind = record.organisationKind.rawValue
         passed = record.passed
         contributionMonths = record.contributionMonths
         deemedMonths = record.deemedMonths
@@ -180,6 +185,34 @@ struct PrequalificationBody: Encodable {
         householdRegistered = record.householdRegistered
         onlyChildParent = record.onlyChildParent
     }
+
+    enum Keys: String, CodingKey {
+        case name, idNumber, sex, category, statutoryRetirementDate, retirementDate, plannedRetirementDate
+        case earliestFilingDate, organisation, organisationKind, passed, contributionMonths, deemedMonths
+        case medicalContributionMonths, fundCentre, fundAccountFrozen, householdRegistered, onlyChildParent
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(idNumber, forKey: .idNumber)
+        try c.encode(sex, forKey: .sex)
+        try c.encode(category, forKey: .category)
+        try c.encode(statutoryRetirementDate, forKey: .statutoryRetirementDate)
+        try c.encode(retirementDate, forKey: .retirementDate)
+        try c.encode(plannedRetirementDate, forKey: .plannedRetirementDate)
+        try c.encode(earliestFilingDate, forKey: .earliestFilingDate)
+        try c.encode(organisation, forKey: .organisation)
+        try c.encode(organisationKind, forKey: .organisationKind)
+        try c.encode(passed, forKey: .passed)
+        try c.encode(contributionMonths, forKey: .contributionMonths)
+        try c.encode(deemedMonths, forKey: .deemedMonths)
+        try c.encode(medicalContributionMonths, forKey: .medicalContributionMonths)
+        try c.encode(fundCentre, forKey: .fundCentre)
+        try c.encode(fundAccountFrozen, forKey: .fundAccountFrozen)
+        try c.encode(householdRegistered, forKey: .householdRegistered)
+        try c.encode(onlyChildParent, forKey: .onlyChildParent)
+    }
 }
 
 /// The body of `PUT /api/v1/prequalifications/{idNumber}`.
@@ -187,6 +220,8 @@ struct PrequalificationInput: Decodable {
     let name: String
     let category: RetirementCategory
     let organisation: String
+    /// The organisation's kind, when the feed knows it (a new organisation is otherwise an employer).
+    let organisationKind: OrganisationKind?
     let passed: Bool
     let contributionMonths: Int
     let deemedMonths: Int
@@ -195,9 +230,37 @@ struct PrequalificationInput: Decodable {
     let fundAccountFrozen: Bool?
     let householdRegistered: Bool?
     let onlyChildParent: Bool?
+    /// `YYYY-MM-DD`: a flexible retirement date human resources approved.
+    let plannedRetirementDate: String?
+}
+
+/// The body of `POST /cases/{caseNo}/tasks/{item}/abandon`: `{}` or `{"reason": "..."}` (operators must give one).
+struct AbandonInput: Decodable {
+    let reason: String?
+}
+
+/// `GET /api/v1/fund-centres`: one centre.
+struct FundCentreBody: Encodable {
+    let code: String, name: String
 }
 
 /// The body of `POST /cases/{caseNo}/real-name-check`: `{}` or `{"verifiedAt": "..."}`.
 struct RealNameInput: Decodable {
     let verifiedAt: String?
+}
+
+/// `GET /api/v1/calendar/{year}`: the days off and the working weekend days, and whether they come
+/// from the State Council's notice or are computed from the holiday law.
+struct CalendarBody: Encodable {
+    let year: Int
+    let source: String
+    let daysOff: [String]
+    let workingWeekendDays: [String]
+
+    init(_ year: CalendarYear) {
+        self.year = year.year
+        source = year.source.rawValue
+        daysOff = year.daysOff.sorted().map(\.iso8601)
+        workingWeekendDays = year.workingWeekendDays.sorted().map(\.iso8601)
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Model
 import Runtime
 import Services
 
@@ -35,6 +36,8 @@ public enum DashboardRouter {
                 if let dashboard, let overview = try? await dashboard.overview.current() {
                     QueueGauges.record(overview)
                 }
+                CalendarSettings.recordProvisional(api.filing.calendar, today: LocalDate(
+                    api.filing.now(), utcOffsetSeconds: LocalDate.chinaStandardTimeOffset))
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
             }
@@ -54,7 +57,8 @@ extension DashboardDependencies {
             overview: LiveOverview(service: OverviewService(postgres: infrastructure.postgres, redis: infrastructure.redis,
                                                             keyPrefix: infrastructure.keyPrefix, now: now),
                                    logger: logger),
-            postgres: infrastructure.postgres, actions: api.actions, now: now, secureCookies: secureCookies)
+            postgres: infrastructure.postgres, actions: api.actions, now: now, calendar: api.filing.calendar,
+            secureCookies: secureCookies)
     }
 }
 

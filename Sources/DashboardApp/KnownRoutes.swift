@@ -8,6 +8,7 @@ enum KnownRoutes {
         ("/healthz", [.get]), ("/readyz", [.get]), ("/metrics", [.get]),
         ("/api/v1/openapi.json", [.get]),
         ("/api/v1/prequalifications/*", [.get, .put]),
+        ("/api/v1/fund-centres", [.get]), ("/api/v1/calendar/*", [.get]),
         ("/api/v1/cases", [.get, .post]),
         ("/api/v1/cases/*", [.get]),
         ("/api/v1/cases/*/real-name-check", [.post]),

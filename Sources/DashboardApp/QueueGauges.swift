@@ -18,6 +18,7 @@ public enum QueueGauges {
             gauge("onething_tasks_failed", queue.failed)
             gauge("onething_tasks_dead", queue.dead)
             gauge("onething_tasks_past_time_limit", queue.overdue)
+            gauge("onething_tasks_stalled", queue.stalled)
             Gauge(label: "onething_queue_oldest_waiting_seconds", dimensions: agency, factory: factory).record(queue.oldestWaitingSeconds ?? 0)
         }
         Gauge(label: "onething_workers_alive", factory: factory).record(overview.workers.count)

@@ -163,8 +163,9 @@ public struct AgencyConsumer: Service {
                     guard let status = done.statuses[task.id] else { continue }
                     metrics.outcome(task.item, status, agency: agency)
                     metrics.processing(agency, elapsed)
-                    if let dueBy = task.dueBy, dueBy < runner.now() { metrics.breach(task.item) }
                 }
+                // A decision committed after the limit ran out; a decision ends the limit, so each counts once.
+                for breach in done.breaches { metrics.breach(breach.item) }
             } else {
                 // Stopping, and the grace period is over: give the tasks back for another worker.
                 guard let released = await once("release", { try await runner.release(claimed) }) else { return }

@@ -47,6 +47,7 @@ public struct DeadlineSweeper: Service {
             }
             return (cancelled, overdue)
         }
+        CalendarSettings.recordProvisional(calendar, today: today, factory: factory)
         guard let (cancelled, overdue) = result else { return nil }
         for agency in Agency.allCases {
             Gauge(label: "onething_tasks_overdue", dimensions: [("agency", agency.rawValue)], factory: factory)

@@ -6,10 +6,12 @@ import Queue
 import Services
 
 extension Infrastructure {
-    /// The filing service on these connections, with the simulated agencies and the bundled calendar.
+    /// The filing service on these connections; by default with the simulated agencies and the
+    /// shipped calendar with provisional years (`CalendarSettings.load` adds `CALENDAR_DIR`).
     public func filingService(logger: Logger, agencies: any AgencyGateway = SimulatedAgencies(),
+                              calendar: WorkingDayCalendar? = nil,
                               now: @escaping @Sendable () -> Date = { Date() }) throws -> FilingService {
         FilingService(postgres: postgres, publisher: TaskPublisher(redis: redis, prefix: keyPrefix), agencies: agencies,
-                      calendar: try WorkingDayCalendar.bundled(), logger: logger, now: now)
+                      calendar: try calendar ?? WorkingDayCalendar.standard(), logger: logger, now: now)
     }
 }

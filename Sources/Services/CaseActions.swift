@@ -65,10 +65,31 @@ public struct CaseActions: Sendable {
         }
     }
 
-    /// The filer, or an operator, gives a failed item up; what waited for it is cancelled.
-    public func abandon(caseNo: String, item: String, by caller: Caller) async throws -> TaskRecord {
-        try await act(.abandon, caseNo: caseNo, item: item, by: caller) { status, _ in
-            ServiceError(.notAbandonable, "Only a failed item can be given up; this one is \(status.rawValue).")
+    /// The filer, or an operator, gives a failed item up; an operator may also close a pension-chain
+    /// item waiting on a condition that will never be met. What waited for it is cancelled. An
+    /// operator must give a reason (kept in the event); a filer may.
+    public func abandon(caseNo: String, item: String, reason: String?, by caller: Caller) async throws -> TaskRecord {
+        let requester: TaskEvent.Requester = caller.role == .operator ? .operator : .filer
+        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let reason, reason.count > 500 {
+            throw ServiceError(.invalidField, "The reason must be at most 500 characters.", field: "reason")
+        }
+        let given = reason.flatMap { $0.isEmpty ? nil : $0 }
+        if requester == .operator, given == nil {
+            // Visible to operators only, so no one else learns more than a 404 would tell.
+            _ = try await visibleCase(caseNo, by: caller)
+            throw ServiceError(.invalidField, "Say why the item is closed (the reason is kept in the case's history).",
+                               field: "reason")
+        }
+        return try await act(.abandon(by: requester, reason: given), caseNo: caseNo, item: item, by: caller) { status, error in
+            switch error {
+            case .notPermitted:
+                ServiceError(.notAbandonable, "The pension chain continues by itself until paid; only agency staff may close it.")
+            case .illegal:
+                ServiceError(.notAbandonable, requester == .operator
+                    ? "Only a failed item, or a pension-chain item waiting on a condition, can be closed; this one is \(status.rawValue)."
+                    : "Only a failed item can be given up; this one is \(status.rawValue).")
+            }
         }
     }
 

@@ -72,9 +72,55 @@ public struct PrequalificationService: Sendable {
         return record
     }
 
-    /// Registers or replaces a record (operators only; others are told it is not found).
-    public func put(_ record: Prequalification, by caller: Caller) async throws {
+    /// The record for a person, whoever may see it (for the simulated police register).
+    public func record(_ idNumber: ResidentID) async throws -> Prequalification? {
+        try await postgres.withConnection { try PrequalificationStore.find(idNumber, on: $0) }
+    }
+
+    /// Registers or replaces a record (operators only; others are told it is not found) after the
+    /// rules of ``Prequalification/validate()``; returns it as stored (with its organisation's kind).
+    public func put(_ record: Prequalification, organisationKind: OrganisationKind?, by caller: Caller) async throws -> Prequalification {
         guard caller.role == .operator else { throw ServiceError.notFound() }
-        try await postgres.withConnection { try PrequalificationStore.upsert(record, on: $0) }
+        switch record.validate() {
+        case nil: break
+        case .categoryDoesNotFitSex:
+            throw ServiceError(.invalidField, "The category does not fit the ID number: men are male; women are femaleCadre or femaleWorker.",
+                               field: "category")
+        case .plannedDateOutsideWindow(let window):
+            throw ServiceError(.invalidField,
+                               "A flexible retirement date must lie from \(window.lowerBound.iso8601) to \(window.upperBound.iso8601) (at most 36 months either side of the statutory date, never before the original age).",
+                               field: "plannedRetirementDate")
+        case .earlyWithoutMinimumContribution(let minimum):
+            throw ServiceError(.invalidField,
+                               "Retiring before the statutory date needs at least \(minimum) months of contributions (actual plus deemed).",
+                               field: "plannedRetirementDate")
+        }
+        do {
+            let stored = try await postgres.withConnection {
+                try PrequalificationStore.upsert(record, organisationKind: organisationKind, on: $0)
+            }
+            var result = record
+            result.organisationKind = stored.organisationKind
+            return result
+        } catch PrequalificationStore.Refusal.unknownFundCentre {
+            throw ServiceError(.invalidField, "Unknown housing-fund centre: use a code of GET /api/v1/fund-centres.", field: "fundCentre")
+        } catch let error as OrganisationStore.KindDiffers {
+            throw ServiceError(.invalidField, "This organisation is registered as \(error.registered.rawValue); its kind cannot change here.",
+                               field: "organisationKind")
+        }
+    }
+}
+
+/// The province's housing-fund centres, as data.
+public struct FundCentres: Sendable {
+    public let postgres: PostgresPool
+
+    public init(postgres: PostgresPool) {
+        self.postgres = postgres
+    }
+
+    /// Every centre, by code.
+    public func all() async throws -> [(code: String, name: String)] {
+        try await postgres.withConnection { try FundCentreStore.all(on: $0) }
     }
 }

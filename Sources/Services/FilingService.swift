@@ -41,7 +41,10 @@ public struct FilingService: Sendable {
         } else {
             throw ServiceError(.invalidField, "Operators do not file cases: the employer's agent or the retiree files.")
         }
-        let tokenID = UUID(uuidString: caller.tokenID)!
+        if filer == .agent, let kind = caller.organisationKind, WhoFiles.agentMayFile(kind) != nil {
+            throw Self.wrongFiler(.archiveAgent)
+        }
+        guard let tokenID = UUID(uuidString: caller.tokenID) else { throw ServiceError(.unauthorized, "The token is not valid.") }
         if let key = idempotencyKey {
             guard !key.isEmpty, key.count <= 200 else {
                 throw ServiceError(.invalidField, "Idempotency-Key must be 1 to 200 characters.", field: "Idempotency-Key")
@@ -70,19 +73,11 @@ public struct FilingService: Sendable {
                                field: "retiree.idNumber")
         }
         let choices = request.choices
-        var fundCentre: String?
-        if choices.housingFund != .none {
-            let centre = request.housingFund?.centre?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-            guard !centre.isEmpty else {
-                throw ServiceError(.fundCentreRequired, "Choose the housing-fund centre that holds the retiree's account.",
-                                   field: "housingFund.centre")
-            }
-            guard centre.count <= 64 else {
-                throw ServiceError(.invalidField, "The housing-fund centre must be at most 64 characters.",
-                                   field: "housingFund.centre")
-            }
-            fundCentre = centre
+        guard choices.isCoherent else {
+            throw ServiceError(.invalidField, "Extraction alone (extract) is a case of its own: leave the pension and medical items unticked, or choose sealAndExtract.",
+                               field: "housingFund.action")
         }
+        let fundCentre = try await validateFundCentre(request.housingFund, action: choices.housingFund)
         var warnings: [String] = []
         let bank = try validateBank(request.bankAccount, action: choices.housingFund, retireeName: name, warnings: &warnings)
 
@@ -94,16 +89,42 @@ public struct FilingService: Sendable {
                                "No passed retirement pre-check was found for this name and ID number. The employer or archive institution must pass the pre-check first.",
                                field: "retiree")
         }
+        if filer == .individual, let refusal = WhoFiles.individualMayFile(prequalifiedBy: prequalification.organisationKind) {
+            throw Self.wrongFiler(refusal)
+        }
         let retirementDate = prequalification.retirementDate
         let earliest = prequalification.earliestFilingDate
         guard today >= earliest else {
             throw ServiceError(.tooEarly, "Too early: the case can be filed from \(earliest.iso8601), one month before the retirement date.",
                                extra: ["earliestDate": earliest.iso8601])
         }
-        if let open = try await postgres.withConnection({ try CaseStore.openCase(retiree: idNumber.number, on: $0) }) {
+        let items = ItemCatalogue.items(for: choices)
+        if choices.isExtractionAlone {
+            switch try await postgres.withConnection({ try CaseStore.fundAccount(retiree: idNumber.number, on: $0) }) {
+            case .sealed: break
+            case .notSealed:
+                throw ServiceError(.notSealed, "Extraction alone needs a housing-fund account sealed by an earlier case; file sealAndExtract instead.",
+                                   field: "housingFund.action")
+            case .extracted:
+                throw ServiceError(.notSealed, "The housing-fund balance has already been paid out by an earlier case; the account is closed.",
+                                   field: "housingFund.action")
+            }
+        }
+        if let open = try await postgres.withConnection({
+            try CaseStore.openCase(retiree: idNumber.number, holdingAnyOf: items, on: $0)
+        }) {
             return try await replayOrDuplicate(open, token: tokenID, key: idempotencyKey, fingerprint: fingerprint)
         }
-        if case .notRegistered(let reason) = try await agencies.checkHousehold(prequalification) {
+        let household: HouseholdCheck
+        do {
+            household = try await agencies.checkHousehold(prequalification)
+        } catch let error as TransientAgencyError {
+            logger.warning("police household check unavailable; filing refused", metadata: ["error": "\(error)"])
+            throw ServiceError(.agencyUnavailable,
+                               "The public-security household check cannot be made right now, so nothing was filed. Try again in a minute.",
+                               retryAfterSeconds: 60)
+        }
+        if case .notRegistered(let reason) = household {
             throw ServiceError(.householdCheckFailed, reason)
         }
         let notices = [try await agencies.healthNotice(prequalification)]
@@ -131,7 +152,8 @@ public struct FilingService: Sendable {
             retireeIDNumber: idNumber.number, retireeName: name, sex: idNumber.sex, birthDate: idNumber.birthDate,
             category: prequalification.category, retirementDate: retirementDate, choices: choices, fundCentre: fundCentre,
             bankAccount: bank, realNameRequired: realNameRequired,
-            realNameDeadline: realNameRequired ? RealNameCheck.deadline(retirementDate: retirementDate) : nil,
+            realNameDeadline: realNameRequired
+                ? RealNameCheck.deadline(retirementDate: retirementDate, filedOn: today, action: choices.housingFund) : nil,
             realNameDoneAt: nil, notices: notices, tasks: tasks)
 
         let inserted: CaseStore.Inserted
@@ -141,8 +163,10 @@ public struct FilingService: Sendable {
                                      actor: "\(filer.rawValue):\(caller.name)", on: db)
             }
         } catch let error as PostgresError where error.isUniqueViolation {
-            // Lost a race: the same request retried at the same moment, or another case for this retiree.
-            if let open = try await postgres.withConnection({ try CaseStore.openCase(retiree: idNumber.number, on: $0) }) {
+            // Lost a race: the same request retried at the same moment, or another case holding one of these items.
+            if let open = try await postgres.withConnection({
+                try CaseStore.openCase(retiree: idNumber.number, holdingAnyOf: items, on: $0)
+            }) {
                 return try await replayOrDuplicate(open, token: tokenID, key: idempotencyKey, fingerprint: fingerprint)
             }
             if let key = idempotencyKey, let replay = try await replay(token: tokenID, key: key, fingerprint: fingerprint) {
@@ -165,11 +189,38 @@ public struct FilingService: Sendable {
         return Filed(record: stored, created: true, warnings: warnings)
     }
 
+    /// The centre the filer chose: required unless the fund is left alone, and one of the province's
+    /// centres (`GET /api/v1/fund-centres`).
+    private func validateFundCentre(_ fund: FilingRequest.HousingFund?, action: HousingFundAction) async throws -> String? {
+        guard action != .none else { return nil }
+        let centre = fund?.centre?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !centre.isEmpty else {
+            throw ServiceError(.fundCentreRequired, "Choose the housing-fund centre that holds the retiree's account.",
+                               field: "housingFund.centre")
+        }
+        guard centre.count <= 32, try await postgres.withConnection({ try FundCentreStore.exists(centre, on: $0) }) else {
+            throw ServiceError(.invalidField, "Unknown housing-fund centre: choose one of GET /api/v1/fund-centres (e.g. changchun).",
+                               field: "housingFund.centre")
+        }
+        return centre
+    }
+
+    /// `wrong_filer`: this person's case is filed by someone else.
+    static func wrongFiler(_ refusal: WhoFiles.Refusal) -> ServiceError {
+        switch refusal {
+        case .archiveAgent:
+            ServiceError(.wrongFiler, "An archive institution's agent does not file: the flexible-employment person files their own case.")
+        case .employeeFilesAlone:
+            ServiceError(.wrongFiler, "An employee's case is filed by the employer whose agent passed the pre-check, not by the employee.",
+                         field: "retiree")
+        }
+    }
+
     private func validateBank(_ bank: FilingRequest.Bank?, action: HousingFundAction, retireeName: String,
                               warnings: inout [String]) throws -> BankAccount? {
-        guard action == .sealAndExtract else {
+        guard action.extracts else {
             if bank != nil {
-                throw ServiceError(.invalidField, "A bank account is needed only to extract the housing fund (sealAndExtract); leave it out.",
+                throw ServiceError(.invalidField, "A bank account is needed only to extract the housing fund (sealAndExtract or extract); leave it out.",
                                    field: "bankAccount")
             }
             return nil

@@ -22,6 +22,8 @@ public struct Overview: Sendable {
         public var failed: Int
         public var dead: Int
         public var overdue: Int
+        /// Pension-chain tasks faulting for over a day (they never give up, so a person should look).
+        public var stalled: Int
     }
 
     /// A worker process, from its heartbeat.
@@ -62,12 +64,17 @@ public struct OverviewService: Sendable {
         self.now = now
     }
 
+    /// The shortest stall of any item's policy (the pension chain's day).
+    static let stalledAfterSeconds: Double = ItemCatalogue.all.compactMap(\.retryPolicy.stalledAfter)
+        .map { Double($0.components.seconds) }.min() ?? 86_400
+
     public func snapshot() async throws -> Overview {
         let instant = now()
         let hourAgo = Date(timeIntervalSince1970: (instant.timeIntervalSince1970 / 60).rounded(.down) * 60 - 59 * 60)
-        let (unfinished, overdue, samples) = try await postgres.withConnection { db in
+        let stalledSince = instant.addingTimeInterval(-Self.stalledAfterSeconds)
+        let (unfinished, overdue, stalled, samples) = try await postgres.withConnection { db in
             (try CaseSearch.attentionCounts(on: db), try CaseSearch.overdueCounts(at: instant, on: db),
-             try SampleStore.since(hourAgo, on: db))
+             try CaseSearch.stalledCounts(since: stalledSince, on: db), try SampleStore.since(hourAgo, on: db))
         }
         let queues: [Agency: QueueState]
         let workers: [WorkerHeartbeat]
@@ -88,7 +95,7 @@ public struct OverviewService: Sendable {
                 oldestWaitingSeconds: queue?.oldestMillis.map { max(0, wall.timeIntervalSince1970 - Double($0) / 1000) },
                 failed: unfinished[agency.rawValue]?[TaskStatus.failed.rawValue] ?? 0,
                 dead: unfinished[agency.rawValue]?[TaskStatus.dead.rawValue] ?? 0,
-                overdue: overdue[agency.rawValue] ?? 0)
+                overdue: overdue[agency.rawValue] ?? 0, stalled: stalled[agency.rawValue] ?? 0)
         }
         return Overview(
             generatedAt: instant, agencies: agencies,

@@ -12,8 +12,11 @@ public struct PostgresEffectLedger: EffectLedger {
         self.postgres = postgres
     }
 
-    public func apply(batch effects: [(idempotencyKey: String, item: Item)], at: Date) async throws -> Set<String> {
-        let (keys, items) = (effects.map(\.idempotencyKey), effects.map(\.item.rawValue))
-        return try await postgres.withConnection { try LedgerStore.apply(keys: keys, items: items, at: at, on: $0) }
+    public func record(successes: [LedgerEffect], others: [String], at: Date) async throws -> [String: LedgerEntry] {
+        let rows = successes.map { (key: $0.idempotencyKey, item: $0.item.rawValue, result: $0.result) }
+        return try await postgres.withConnection { db in
+            try LedgerStore.record(successes: rows, others: others, at: at, on: db)
+                .mapValues { LedgerEntry(result: $0.result, appliedNow: $0.appliedNow) }
+        }
     }
 }

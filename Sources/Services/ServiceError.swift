@@ -21,6 +21,9 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
         case notFound = "not_found"
         case payloadTooLarge = "payload_too_large"
         case rateLimited = "rate_limited"
+        case wrongFiler = "wrong_filer"
+        case notSealed = "not_sealed"
+        case agencyUnavailable = "agency_unavailable"
     }
 
     public var code: Code
@@ -28,12 +31,16 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
     public var field: String?
     /// Extra members of the error body (`earliestDate`, `caseNo`).
     public var extra: [String: String]
+    /// Seconds after which trying again may succeed (`Retry-After`, for `agency_unavailable`).
+    public var retryAfterSeconds: Int?
 
-    public init(_ code: Code, _ message: String, field: String? = nil, extra: [String: String] = [:]) {
+    public init(_ code: Code, _ message: String, field: String? = nil, extra: [String: String] = [:],
+                retryAfterSeconds: Int? = nil) {
         self.code = code
         self.message = message
         self.field = field
         self.extra = extra
+        self.retryAfterSeconds = retryAfterSeconds
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -61,10 +61,10 @@ public struct TaskRunner: Sendable {
     /// Claims the tasks whose messages still match them, in one transaction.
     public func claim(_ messages: [(id: UUID, attempt: Int)]) async throws -> [ClaimedTask] {
         guard !messages.isEmpty else { return [] }
-        let (owner, lease, claimedAt) = (owner, lease, now())
+        let (owner, lease, claimedAt, calendar) = (owner, lease, now(), calendar)
         return try await postgres.withConnection { db in
             try db.retryingConflicts {
-                try TaskStore.claim(messages, owner: owner, lease: lease, now: claimedAt, on: db)
+                try TaskStore.claim(messages, owner: owner, lease: lease, now: claimedAt, calendar: calendar, on: db)
             }
         }
     }
@@ -75,8 +75,12 @@ public struct TaskRunner: Sendable {
     /// A call cut short by cancellation (the worker is stopping) throws `CancellationError`.
     public func perform(_ tasks: [ClaimedTask]) async throws -> [Completion] {
         let requests = tasks.compactMap { task in
-            task.work.map { AgencyRequest(idempotencyKey: $0.idempotencyKey, item: $0.item, caseNo: $0.caseNo,
-                                          retirementDate: $0.retirementDate, prequalification: $0.prequalification) }
+            task.work.map {
+                AgencyRequest(idempotencyKey: $0.idempotencyKey, item: $0.item, caseNo: $0.caseNo,
+                              retirementDate: $0.retirementDate, prequalification: $0.prequalification,
+                              housingFund: $0.housingFund.map { .init(action: $0.action, centre: $0.centre) },
+                              bankAccount: $0.bankAccount)
+            }
         }
         var answers = await agencies.perform(batch: requests).makeIterator()
         return try tasks.map { task in
@@ -85,7 +89,7 @@ public struct TaskRunner: Sendable {
                 event = .transientFailure(reason: "the case's pre-qualification is missing")
             } else {
                 switch answers.next()! {
-                case .success(.succeeded): event = .succeeded
+                case .success(.succeeded(let result)): event = .succeeded(result: result)
                 case .success(.conditionNotMet(let reason)): event = .conditionNotMet(reason: reason)
                 case .failure(let error as PostgresError) where error.isConnectionError: throw error
                 case .failure(let error as CancellationError): throw error

@@ -12,7 +12,7 @@ import Services
 struct SimulateAgenciesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate-agencies",
-        abstract: "Serve the agency simulator over HTTP: POST /{hr|social|medical|fund}/tasks.")
+        abstract: "Serve the agency simulator over HTTP: POST /{hr|social|medical|fund}/tasks, /police/household-checks, /health/notices.")
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -54,12 +54,41 @@ struct SimulateAgenciesCommand: AsyncParsableCommand {
                 return Self.answer(.serviceUnavailable, ["error": "try again later"])
             }
         }
+        // The checks made while a filer waits, answered from the pre-qualification as the simulator's rules say.
+        router.post("/police/household-checks") { request, _ -> Response in
+            guard let body = try await Self.decode(AgencyWire.HouseholdCheckRequest.self, request),
+                  let record = try await Self.prequalification(body.idNumber, infrastructure)
+            else { return Self.answer(.badRequest, ["error": "the body is not a household check of a known person"]) }
+            return Self.answer(.ok, AgencyWire.HouseholdCheckResponse(try await simulator.checkHousehold(record)))
+        }
+        router.post("/health/notices") { request, _ -> Response in
+            guard let body = try await Self.decode(AgencyWire.NoticeRequest.self, request),
+                  let id = try? ResidentID(parsing: body.idNumber)
+            else { return Self.answer(.badRequest, ["error": "the body is not a notice request"]) }
+            let record = Prequalification(idNumber: id, name: body.name, category: .male, organisation: "", passed: true,
+                                          contributionMonths: 0, deemedMonths: 0, medicalContributionMonths: 0,
+                                          fundCentre: nil, fundAccountFrozen: false, householdRegistered: true,
+                                          onlyChildParent: body.onlyChildParent)
+            return Self.answer(.ok, AgencyWire.NoticeResponse(text: try await simulator.healthNotice(record).text))
+        }
         let app = Application(router: router,
                               configuration: .init(address: .hostname(host, port: port), serverName: "agency-simulator"),
                               logger: logger)
         logger.info("agency simulator listening", metadata: ["port": "\(port)"])
         try await app.runService()
         await infrastructure.shutdown()
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T? {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        return try? JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+    }
+
+    /// The pre-qualification the police check is answered from (the simulated household register).
+    static func prequalification(_ idNumber: String, _ infrastructure: Infrastructure) async throws -> Prequalification? {
+        guard let id = try? ResidentID(parsing: idNumber) else { return nil }
+        return try await PrequalificationService(postgres: infrastructure.postgres).record(id)
     }
 
     static func answer(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {

@@ -82,18 +82,6 @@ extension WorkersCommand {
             guard let paymentDay = PensionPaymentDay(dayOfMonth: paymentDayNumber) else {
                 throw ValidationError("PENSION_PAYMENT_DAY must be a day of the month from 1 to 28")
             }
-            let mode = Environment.value("AGENCY_MODE") ?? "simulated"
-            guard mode == "simulated" || mode == "http" else {
-                throw ValidationError("AGENCY_MODE must be simulated or http")
-            }
-            var baseURLs: [Agency: String] = [:]
-            if mode == "http" {
-                guard let text = Environment.value("AGENCY_BASE_URLS") else {
-                    throw ValidationError("AGENCY_MODE=http needs AGENCY_BASE_URLS=hr=http://…,social=http://…,medical=http://…,fund=http://…")
-                }
-                do { baseURLs = try HTTPAgencies.parseBaseURLs(text) } catch { throw ValidationError("\(error)") }
-            }
-            let agencyTimeout = try Environment.integer("AGENCY_TIMEOUT_SECONDS") ?? 10
             let backoffScale = Environment.value("RETRY_BACKOFF_SCALE").map { Double($0) } ?? 1
             guard let backoffScale, backoffScale > 0, backoffScale <= 1 else {
                 throw ValidationError("RETRY_BACKOFF_SCALE must be a number above 0 and at most 1")
@@ -118,12 +106,13 @@ extension WorkersCommand {
             // Each agency's fetcher blocks on its stream, so blocking reads get connections (and threads) of their own.
             let streams = RedisClient(endpoint: try RedisEndpoint(url: connection.redisURL), size: agencyList.count)
             let publisher = TaskPublisher(redis: infrastructure.redis, prefix: infrastructure.keyPrefix)
-            let calendar = try WorkingDayCalendar.bundled()
+            let calendar = try CalendarSettings.load(logger: logger, now: now())
+            let agencyGateway = try AgencySettings.gateway(for: .queuedWork) {
+                try SimulatorSettings.simulator(ledger: PostgresEffectLedger(postgres: infrastructure.postgres), now: now)
+            }
             let runner = TaskRunner(
                 postgres: infrastructure.postgres, publisher: publisher,
-                agencies: mode == "http"
-                    ? HTTPAgencies(baseURLs: baseURLs, timeout: .seconds(agencyTimeout))
-                    : try SimulatorSettings.simulator(ledger: PostgresEffectLedger(postgres: infrastructure.postgres), now: now),
+                agencies: agencyGateway,
                 calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger,
                 now: now, backoffScale: backoffScale)
             let reconcileAfter = try Environment.integer("RECONCILE_AFTER_SECONDS") ?? 60

@@ -50,15 +50,19 @@ final class APIHarness: Sendable {
     }
 
     /// Registers a pre-qualification directly (the API's PUT is tested on its own).
+    /// `organisationKind`: `.archive` for a flexible-employment person's record (they file themselves).
     func prequalify(_ idNumber: String, name: String, category: RetirementCategory = .male,
-                    organisation: String = "acme", passed: Bool = true, householdRegistered: Bool = true,
-                    onlyChildParent: Bool = false) async throws {
+                    organisation: String = "acme", organisationKind: OrganisationKind? = nil, passed: Bool = true,
+                    householdRegistered: Bool = true, onlyChildParent: Bool = false, fundAccountFrozen: Bool = false,
+                    medicalContributionMonths: Int = 300, plannedRetirementDate: LocalDate? = nil) async throws {
         let record = Prequalification(
             idNumber: try ResidentID(parsing: idNumber), name: name, category: category, organisation: organisation,
-            passed: passed, contributionMonths: 300, deemedMonths: 24, medicalContributionMonths: 300,
-            fundCentre: "changchun", fundAccountFrozen: false, householdRegistered: householdRegistered,
-            onlyChildParent: onlyChildParent)
-        try await infrastructure.postgres.withConnection { try PrequalificationStore.upsert(record, on: $0) }
+            passed: passed, contributionMonths: 300, deemedMonths: 24, medicalContributionMonths: medicalContributionMonths,
+            fundCentre: "changchun", fundAccountFrozen: fundAccountFrozen, householdRegistered: householdRegistered,
+            onlyChildParent: onlyChildParent, plannedRetirementDate: plannedRetirementDate)
+        try await infrastructure.postgres.withConnection {
+            try PrequalificationStore.upsert(record, organisationKind: organisationKind, on: $0)
+        }
     }
 
     /// Counts rows of a table in this test's schema.

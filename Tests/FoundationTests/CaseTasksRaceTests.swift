@@ -23,7 +23,8 @@ extension EngineTests {
                 try db.transaction { db in
                     var state = try CaseTasks.lock([caseID], on: db)
                     // Another worker claims the queued task now: a claim does not wait for the case lock.
-                    let claimed = try TaskStore.claim(task.id, attempt: 0, owner: "racer", lease: .seconds(30), now: now, on: racer)
+                    let claimed = try TaskStore.claim(task.id, attempt: 0, owner: "racer", lease: .seconds(30), now: now,
+                                                      calendar: try WorkingDayCalendar.standard(), on: racer)
                     precondition(claimed != nil)
                     try state.apply(.cancel(reason: "test"), to: .hrQualification, caseID: caseID, now: now, jitter: 0,
                                     calendar: calendar, paymentDay: payday, actor: "operator:test")

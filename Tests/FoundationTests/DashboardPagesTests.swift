@@ -329,8 +329,8 @@ import TestSupport
             #expect(done.headers[.location] == "/failed?retriggered=5&skipped=0")
             #expect(try await browser.get(client, "/failed", json: true).decode(AttentionJSON.self).total == 0)
         }
-        for (seq, item) in [(92, "social.pensionTransfer"), (93, "medical.transfer"), (94, "fund.extraction"),
-                            (95, "social.pensionTransfer"), (96, "medical.transfer")] {
+        for (seq, item) in [(92, "medical.deemedYears"), (93, "medical.transfer"), (94, "fund.extraction"),
+                            (95, "medical.deemedYears"), (96, "medical.transfer")] {
             #expect(try await Self.task(h, seq: seq, item: item).status == "queued", "\(seq) \(item)")
         }
         // The audit trail names the operator, and the fund extraction was retriggered first.
@@ -358,7 +358,7 @@ import TestSupport
         #expect(try await Self.task(h, seq: 93, item: "medical.transfer").status == "queued")
         #expect(try await Self.task(h, seq: 96, item: "medical.transfer").status == "queued")
         #expect(try await Self.task(h, seq: 94, item: "fund.extraction").status == "failed")
-        #expect(try await Self.task(h, seq: 92, item: "social.pensionTransfer").status == "dead")
+        #expect(try await Self.task(h, seq: 92, item: "medical.deemedYears").status == "dead")
         await h.close()
     }
 
@@ -370,12 +370,19 @@ import TestSupport
             _ = try await browser.logIn(client, name: "alice")
             let page = try await browser.get(client, "/failed?item=fund.extraction")
             let token = try Browser.csrf(in: page.text)
+            // An operator says why (issue 14): without a reason nothing changes.
+            let unexplained = try await browser.post(client, "/cases/\(caseNo)/tasks/fund.extraction/abandon",
+                                                     [("csrf", token), ("back", "/failed?item=fund.extraction")])
+            #expect(unexplained.headers[.location] == "/failed?item=fund.extraction&refused=invalid_field")
+            #expect(try await Self.task(h, seq: 94, item: "fund.extraction").status == "failed")
             let done = try await browser.post(client, "/cases/\(caseNo)/tasks/fund.extraction/abandon",
-                                              [("csrf", token), ("back", "/failed?item=fund.extraction")])
+                                              [("csrf", token), ("back", "/failed?item=fund.extraction"),
+                                               ("reason", "退休人员已自行提取")])
             #expect(done.headers[.location] == "/failed?item=fund.extraction&abandoned=fund.extraction")
             let body = try await browser.get(client, "/cases/\(caseNo)", json: true).decode(CaseJSON.self)
             #expect(body.status == "closed")
             #expect(body.events?.last?.actor == "operator:alice")
+            #expect(body.events?.last?.detail == "abandoned by operator: 退休人员已自行提取")
         }
         #expect(try await Self.task(h, seq: 94, item: "fund.extraction").status == "abandoned")
         await h.close()
@@ -396,7 +403,7 @@ import TestSupport
             }
             #expect(try await seqs("status=actionRequired") == [96, 95, 94, 93, 92])
             #expect(try await seqs("agency=fund&itemStatus=failed") == [94])
-            #expect(try await seqs("agency=social&itemStatus=dead") == [95, 92])
+            #expect(try await seqs("agency=medical&itemStatus=dead") == [95, 92])
             #expect(try await seqs("status=closed") == [99, 98, 97])
             #expect(try await seqs("organisation=org-7") == [7])
             #expect(try await seqs("caseNo=\(try await Self.caseNo(h, seq: 42))") == [42])
@@ -512,7 +519,7 @@ import TestSupport
             #expect(byAgency["medical"]?.ready == 3)
             #expect(byAgency["medical"]?.failed == 2)
             #expect(byAgency["fund"]?.failed == 1)
-            #expect(byAgency["social"]?.dead == 2)
+            #expect(byAgency["medical"]?.dead == 2)
             #expect(byAgency["hr"]?.ready == 0)
             #expect(body.redisAvailable)
             let overdue = try await h.infrastructure.postgres.query("""
@@ -531,7 +538,7 @@ import TestSupport
             #expect(html.contains("data-refresh=\"/?fragment=1\""))
             #expect(html.contains("<polyline") && html.contains("<svg class=\"chart\""))
             #expect(html.contains("<td>host-a</td><td class=\"num\">4242</td>"))
-            #expect(html.contains("href=\"/failed?status=dead&amp;agency=social\">2</a>"))
+            #expect(html.contains("href=\"/failed?status=dead&amp;agency=medical\">2</a>"))
             // The fragment is the page's main part alone, for the live refresh.
             let fragment = try await browser.get(client, "/?fragment=1").text
             #expect(fragment.hasPrefix("<h1>Overview</h1>") && !fragment.contains("<html"))
@@ -544,7 +551,7 @@ import TestSupport
         let registry = PrometheusCollectorRegistry()
         QueueGauges.record(try await h.dashboard.overview.current(), factory: PrometheusMetricsFactory(registry: registry))
         let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
-        #expect(text.contains(#"onething_tasks_dead{agency="social"} 2"#))
+        #expect(text.contains(#"onething_tasks_dead{agency="medical"} 2"#))
         #expect(text.contains(#"onething_tasks_failed{agency="medical"} 2"#))
         #expect(text.contains(#"onething_queue_ready{agency="hr"} 0"#))
         #expect(text.contains("onething_workers_alive 0"))

@@ -28,8 +28,8 @@ import TestSupport
         let individualY = try await h.token(.individual, idNumber: Self.personY)
         let retireeBSelf = try await h.token(.individual, idNumber: Self.retireeB)
         try await h.prequalify(Self.retireeB, name: "张三", organisation: "org-b")
-        try await h.prequalify(Self.personX, name: "李四", organisation: "flex")
-        try await h.prequalify(Self.personY, name: "赵六", organisation: "flex")
+        try await h.prequalify(Self.personX, name: "李四", organisation: "flex", organisationKind: .archive)
+        try await h.prequalify(Self.personY, name: "赵六", organisation: "flex", organisationKind: .archive)
 
         try await h.app.test(.router) { client in
             let caseB = try await client.file(Self.filing(Self.retireeB, name: "张三"), token: agentB).decode(CaseJSON.self).caseNo
@@ -61,7 +61,8 @@ import TestSupport
                     ]
                     for item in Item.allCases {
                         calls.append((.post, "/api/v1/cases/\(target.caseNo)/tasks/\(item.rawValue)/retrigger", nil))
-                        calls.append((.post, "/api/v1/cases/\(target.caseNo)/tasks/\(item.rawValue)/abandon", nil))
+                        calls.append((.post, "/api/v1/cases/\(target.caseNo)/tasks/\(item.rawValue)/abandon",
+                                      #"{"reason": "x"}"#))
                     }
                     for (method, path, body) in calls {
                         let reply = try await client.send(method, path, headers: bearer(token), body: body.map { ByteBuffer(string: $0) })

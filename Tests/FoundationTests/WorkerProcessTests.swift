@@ -22,7 +22,7 @@ extension EngineTests {
         return (child, port)
     }
 
-    /// Files `count` cases of five tasks each (HR, medical, fund seal) for different retirees.
+    /// Files `count` cases of four tasks each (the qualification, the medical pair, the fund seal) for different retirees.
     func fileCases(_ s: Setup, count: Int) async throws {
         for index in 0..<count {
             let idNumber = APIHarness.residentID(birth: "19650515", sequence: 101 + 2 * index)
@@ -69,7 +69,7 @@ extension EngineTests {
         }
         let left = try await tasks(s).mapValues(\.status)
         #expect(finished, "not finished: \(left) \(survivor.log)")
-        try await expectEachTaskDoneOnce(s, tasks: 20)
+        try await expectEachTaskDoneOnce(s, tasks: 16)
         // The killed worker's claims were taken over when their leases ran out.
         #expect(try await count(s, "SELECT count(*) AS n FROM events WHERE detail = 'lease expired'") == held)
         let metrics = try httpGet("http://127.0.0.1:\(port)/metrics")
@@ -101,7 +101,7 @@ extension EngineTests {
             try await count(s, "SELECT count(*) AS n FROM cases WHERE status = 'completed'") == 4
         }
         #expect(finished, "not finished: \(next.log)")
-        try await expectEachTaskDoneOnce(s, tasks: 20)
+        try await expectEachTaskDoneOnce(s, tasks: 16)
         next.signal(SIGTERM)
         #expect(try await next.wait(timeout: .seconds(15)) == 0)
         await s.h.close()

@@ -13,18 +13,26 @@ public struct DashboardDependencies: Sendable {
     public let postgres: PostgresPool
     public let actions: CaseActions
     public let now: @Sendable () -> Date
+    /// The working-day calendar, for the overview's notice when a year in use is provisional.
+    public let calendar: WorkingDayCalendar
     /// Adds `Secure` to the cookies: set it when the dashboard is served over HTTPS.
     public let secureCookies: Bool
     let sessions = SessionCache()
 
     public init(accounts: OperatorAccounts, overview: LiveOverview, postgres: PostgresPool, actions: CaseActions,
-                now: @escaping @Sendable () -> Date, secureCookies: Bool = false) {
+                now: @escaping @Sendable () -> Date, calendar: WorkingDayCalendar, secureCookies: Bool = false) {
         self.accounts = accounts
         self.overview = overview
         self.postgres = postgres
         self.actions = actions
         self.now = now
+        self.calendar = calendar
         self.secureCookies = secureCookies
+    }
+
+    /// This year and the next, when only provisional: the overview says so.
+    var provisionalCalendarYears: [Int] {
+        calendar.provisionalYears(inUseOn: LocalDate(now(), utcOffsetSeconds: LocalDate.chinaStandardTimeOffset))
     }
 }
 
@@ -96,8 +104,9 @@ enum DashboardPages {
 
         router.get("/", use: page(deps, logger) { request, _, session in
             let overview = try await deps.overview.current()
-            if request.wantsJSON { return PageResponse.json(OverviewBody(overview)) }
-            let fragment = OverviewPage.fragment(overview)
+            let provisional = deps.provisionalCalendarYears
+            if request.wantsJSON { return PageResponse.json(OverviewBody(overview, provisionalCalendarYears: provisional)) }
+            let fragment = OverviewPage.fragment(overview, provisionalCalendarYears: provisional)
             if request.uri.queryParameters.get("fragment") == "1" { return PageResponse.html(fragment) }
             return PageResponse.html(Layout.page(title: "Overview", session: session, section: .overview,
                                                  refresh: "/?fragment=1", body: fragment))
@@ -179,7 +188,8 @@ enum DashboardPages {
                     if verb == "retrigger" {
                         _ = try await deps.actions.retrigger(caseNo: caseNo, item: item, by: caller(session))
                     } else {
-                        _ = try await deps.actions.abandon(caseNo: caseNo, item: item, by: caller(session))
+                        _ = try await deps.actions.abandon(caseNo: caseNo, item: item, reason: form["reason"],
+                                                           by: caller(session))
                     }
                 } catch let error as ServiceError where error.code != .notFound {
                     return PageResponse.redirect(withQuery(back, [("refused", error.code.rawValue)]))

@@ -5,7 +5,7 @@ import Storage
 
 /// `/`: queues per agency, the last hour's charts, live workers, tasks past their time limit.
 enum OverviewPage {
-    static func fragment(_ overview: Overview) -> HTML {
+    static func fragment(_ overview: Overview, provisionalCalendarYears: [Int] = []) -> HTML {
         let rows = HTML(overview.agencies.map { queue in
             """
             <tr><td>\(queue.agency.rawValue) <span class="muted">\(queue.agency.chineseName)</span></td>\
@@ -13,7 +13,8 @@ enum OverviewPage {
             <td class="num">\(Format.count(queue.delayed))</td><td class="num">\(Format.age(queue.oldestWaitingSeconds))</td>\
             <td class="num">\(link(queue.failed, "/failed?status=failed&agency=\(queue.agency.rawValue)"))</td>\
             <td class="num">\(link(queue.dead, "/failed?status=dead&agency=\(queue.agency.rawValue)"))</td>\
-            <td class="num">\(overdueLink(queue.overdue, queue.agency))</td></tr>
+            <td class="num">\(overdueLink(queue.overdue, queue.agency))</td>\
+            <td class="num">\(queue.stalled > 0 ? "<span class=\"bad\">\(queue.stalled)</span>" as HTML : "0")</td></tr>
             """
         })
         let workers: HTML = overview.workers.isEmpty
@@ -29,16 +30,20 @@ enum OverviewPage {
             })
         let redisNotice: HTML = overview.redisAvailable ? .empty
             : Layout.notice("Redis is not answering: queue and worker figures are unknown. Work is safe in PostgreSQL and will be republished.", error: true)
+        let calendarNotice: HTML = provisionalCalendarYears.isEmpty ? .empty : Layout.notice(
+            "The working-day calendar for \(provisionalCalendarYears.map(String.init).joined(separator: " and ")) is provisional: computed from the national holiday law, without the State Council's notice (adjusted working weekends are missing). Put the notice's file in CALENDAR_DIR and restart.",
+            error: true)
         let throughput = Charts.chart(title: "Throughput", unit: "tasks per minute", samples: overview.samples,
                                       now: overview.generatedAt) { Double($0.processed) }
         let wait = Charts.chart(title: "Queue wait", unit: "mean ms per minute", samples: overview.samples,
                                 now: overview.generatedAt) { $0.meanWaitMillis }
         return """
             <h1>Overview</h1>
-            \(redisNotice)
+            \(redisNotice)\(calendarNotice)
             <div class="card scroll"><table>
             <thead><tr><th>Agency</th><th class="num">Ready</th><th class="num">In flight</th><th class="num">Delayed</th>\
-            <th class="num">Oldest waiting</th><th class="num">Failed</th><th class="num">Dead</th><th class="num">Past time limit</th></tr></thead>
+            <th class="num">Oldest waiting</th><th class="num">Failed</th><th class="num">Dead</th><th class="num">Past time limit</th>\
+            <th class="num" title="pension-chain tasks faulting for over a day">Stalled</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             <div class="charts">\(throughput)\(wait)</div>
             <h2>Workers (\(overview.workers.count))</h2>
@@ -70,6 +75,7 @@ struct OverviewBody: Encodable {
         let failed: Int
         let dead: Int
         let overdue: Int
+        let stalled: Int
     }
 
     struct Worker: Encodable {
@@ -95,16 +101,20 @@ struct OverviewBody: Encodable {
 
     let generatedAt: String
     let redisAvailable: Bool
+    /// This year and the next when their working-day calendar is only provisional.
+    let provisionalCalendarYears: [Int]
     let agencies: [Queue]
     let workers: [Worker]
     let samples: [Sample]
 
-    init(_ overview: Overview) {
+    init(_ overview: Overview, provisionalCalendarYears: [Int] = []) {
+        self.provisionalCalendarYears = provisionalCalendarYears
         generatedAt = rfc3339(overview.generatedAt)
         redisAvailable = overview.redisAvailable
         agencies = overview.agencies.map {
             Queue(agency: $0.agency.rawValue, ready: $0.ready, inFlight: $0.inFlight, delayed: $0.delayed,
-                  oldestWaitingSeconds: $0.oldestWaitingSeconds, failed: $0.failed, dead: $0.dead, overdue: $0.overdue)
+                  oldestWaitingSeconds: $0.oldestWaitingSeconds, failed: $0.failed, dead: $0.dead, overdue: $0.overdue,
+                  stalled: $0.stalled)
         }
         workers = overview.workers.map {
             Worker(workerID: $0.workerID, host: $0.host, pid: $0.pid, agencies: $0.agencies,
