@@ -190,9 +190,10 @@ SELECT {case_id_sql('n')}, seq,
        'sealAndExtract', 'changchun', '中国工商银行', '6222020200112233445', name, false, now()
 FROM (SELECT *, nextval('case_numbers') AS seq FROM bench_people ORDER BY n) s;
 WITH inserted AS (
-  INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq)
+  INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq,
+                     retiree_id_number)
   SELECT {task_id_sql('i')}, c.id, it.item, split_part(it.item, '.', 1),
-         'queued', 0, now(), now() + interval '7 days', now(), c.seq
+         'queued', 0, now(), now() + interval '7 days', now(), c.seq, c.retiree_id_number
   FROM generate_series({first_task}, {last_task}) i JOIN (VALUES {items}) it(k, item) ON it.k = i % {PER_CASE}
   JOIN cases c ON c.id = {case_id_sql(f'i / {PER_CASE}')}
   RETURNING id, case_id, item)

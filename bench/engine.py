@@ -4,7 +4,7 @@
 On a PostgreSQL and a Redis of its own (durable: fsync and synchronous_commit on, Redis AOF
 everysec), with the built-in simulator answering at once:
 
-  drain      N cases filed through the API while no worker runs (5 tasks each, released along
+  drain      N cases filed through the API while no worker runs (4 tasks each, released along
              their dependencies), then W worker processes started: tasks/s from their start to the
              last task settled, for W = 1 and W = 2; every task must succeed with one effect.
   pickup     the time from a task's message entering the stream to its claim, on an idle queue
@@ -182,8 +182,10 @@ class Bench:
             SELECT id, seq, case_no, status, filed_at, filed_by, filed_by_token, organisation_id, retiree_id_number,
                    retiree_name, sex, birth_date, category, retirement_date, pension_benefit, medical_transfer,
                    housing_fund_action, fund_centre, real_name_required, updated_at FROM probe;
-            INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq)
-            SELECT task_id, id, 'fund.seal', 'fund', 'queued', 0, now(), now() + interval '7 days', now(), seq FROM probe;
+            INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq,
+                               retiree_id_number)
+            SELECT task_id, id, 'fund.seal', 'fund', 'queued', 0, now(), now() + interval '7 days', now(), seq,
+                   retiree_id_number FROM probe;
         """)
         return ids
 
@@ -223,9 +225,9 @@ class Bench:
                    'sealAndExtract', 'changchun', false, now()
             FROM (SELECT nextval('case_numbers') AS s FROM generate_series(1, {cases})) n;
             INSERT INTO tasks (id, case_id, item, agency, status, attempt, transient_failures, ready_at, due_by,
-                               next_attempt_at, updated_at, case_seq, dispatched_at)
+                               next_attempt_at, updated_at, case_seq, dispatched_at, retiree_id_number)
             SELECT gen_random_uuid(), c.id, i.item, split_part(i.item, '.', 1), 'retrying', 1, 1, now(),
-                   now() + interval '30 days', timestamptz '2099-01-01', now(), c.seq, now()
+                   now() + interval '30 days', timestamptz '2099-01-01', now(), c.seq, now(), c.retiree_id_number
             FROM cases c CROSS JOIN (VALUES ('hr.qualification'), ('hr.deemedYears'), ('social.pensionTransfer'),
                 ('social.benefitApproval'), ('social.benefitPayment'), ('social.insuranceTermination'),
                 ('medical.deemedYears'), ('medical.transfer'), ('fund.seal'), ('fund.extraction')) AS i (item)

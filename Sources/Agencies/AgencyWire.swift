@@ -41,6 +41,11 @@ public enum AgencyWire {
             public var bank: String
             public var accountNumber: String
             public var holderName: String
+            public init(bank: String, accountNumber: String, holderName: String) {
+                self.bank = bank
+                self.accountNumber = accountNumber
+                self.holderName = holderName
+            }
         }
 
         public init(_ request: AgencyRequest) {

@@ -40,8 +40,10 @@ struct EndToEndTests {
         var processes: [ChildProcess] = []
         let mode: String
 
+        /// `agencyURLs`: with `mode == "http"`, the `AGENCY_BASE_URLS` of agencies the test serves itself;
+        /// nil starts `workers simulate-agencies` and points every agency (police and health too) at it.
         init(mode: String, clock: Date, paymentDay: Int, prequalifications: [Prequalification],
-             logLevel: String = "warning") async throws {
+             logLevel: String = "warning", agencyURLs: String? = nil) async throws {
             self.mode = mode
             schema = try TestSchema("e2e")
             prefix = TestEnvironment.uniqueName("e2e")
@@ -53,7 +55,9 @@ struct EndToEndTests {
             logger.logLevel = .warning
             try await infrastructure.migrate(logger: logger)
             for record in prequalifications {
-                try await infrastructure.postgres.withConnection { try PrequalificationStore.upsert(record, on: $0) }
+                try await infrastructure.postgres.withConnection {
+                    try PrequalificationStore.upsert(record, organisationKind: record.organisationKind, on: $0)
+                }
             }
             dashboardPort = try freeLoopbackPort()
             try set(clock)
@@ -63,31 +67,36 @@ struct EndToEndTests {
                 "DEADLINE_SWEEP_SECONDS": "1",
             ]
             let common = ["--database-schema", schema.name, "--key-prefix", prefix, "--log-level", logLevel]
-            processes.append(try ChildProcess(try builtExecutable("dashboard"),
-                                              ["serve", "--port", "\(dashboardPort)"] + common, environment: environment))
             if mode == "http" {
-                let simulatorPort = try freeLoopbackPort()
-                processes.append(try ChildProcess(try builtExecutable("workers"),
-                                                  ["simulate-agencies", "--port", "\(simulatorPort)"] + common,
-                                                  environment: environment))
-                let base = "http://127.0.0.1:\(simulatorPort)"
+                if let agencyURLs {
+                    environment["AGENCY_BASE_URLS"] = agencyURLs
+                } else {
+                    let simulatorPort = try freeLoopbackPort()
+                    processes.append(try ChildProcess(try builtExecutable("workers"),
+                                                      ["simulate-agencies", "--port", "\(simulatorPort)"] + common,
+                                                      environment: environment))
+                    let base = "http://127.0.0.1:\(simulatorPort)"
+                    environment["AGENCY_BASE_URLS"] = (Agency.allCases.map(\.rawValue) + NoticeAgency.allCases.map(\.rawValue))
+                        .map { "\($0)=\(base)/\($0)" }.joined(separator: ",")
+                    let up = try await waitUntil(timeout: .seconds(30)) {
+                        (try? httpRequest("GET", "\(base)/healthz").status) == 200
+                    }
+                    guard up else { throw ScratchError("the agency simulator did not start: \(processes.last!.log)") }
+                }
                 environment["AGENCY_MODE"] = "http"
-                environment["AGENCY_BASE_URLS"] = Agency.allCases.map { "\($0.rawValue)=\(base)/\($0.rawValue)" }.joined(separator: ",")
                 // Proof that the workers really go through HTTP: their own simulator would refuse
                 // every medical transfer; the one served over HTTP has the default requirement.
                 environment["SIMULATOR_MEDICAL_MONTHS_MEN"] = "9999"
-                let up = try await waitUntil(timeout: .seconds(30)) {
-                    (try? httpRequest("GET", "\(base)/healthz").status) == 200
-                }
-                guard up else { throw ScratchError("the agency simulator did not start: \(processes.last!.log)") }
             }
+            processes.append(try ChildProcess(try builtExecutable("dashboard"),
+                                              ["serve", "--port", "\(dashboardPort)"] + common, environment: environment))
             processes.append(try ChildProcess(try builtExecutable("workers"), [
                 "run", "--metrics-port", "\(try freeLoopbackPort())", "--lease", "20", "--visibility-timeout", "5",
             ] + common, environment: environment))
             let ready = try await waitUntil(timeout: .seconds(30)) {
                 (try? httpRequest("GET", "http://127.0.0.1:\(dashboardPort)/readyz").status) == 200
             }
-            guard ready else { throw ScratchError("the dashboard did not start: \(processes[0].log)") }
+            guard ready else { throw ScratchError("the dashboard did not start: \(logs)") }
         }
 
         func set(_ clock: Date) throws {
@@ -97,7 +106,7 @@ struct EndToEndTests {
         func token(_ role: Caller.Role, organisation: String? = nil, idNumber: String? = nil) async throws -> String {
             try await infrastructure.postgres.withConnection {
                 try TokenStore.create(role: role, name: "\(role.rawValue)-e2e", organisation: organisation,
-                                      idNumber: idNumber, on: $0)
+                                      organisationKind: nil, idNumber: idNumber, on: $0)
             }
         }
 
@@ -277,7 +286,7 @@ struct EndToEndTests {
         let failedTasks = try await system.tasks()
         #expect(failed, "\(failedTasks)\n\(system.logs)")
         let number = try await system.caseNo()
-        let given = try system.api("POST", "/api/v1/cases/\(number)/tasks/medical.transfer/abandon", token: agent)
+        let given = try system.api("POST", "/api/v1/cases/\(number)/tasks/medical.transfer/abandon", token: agent, body: "{}")
         #expect(given.status == 200, "\(given.body)")
         #expect(try await system.caseStatus() == "closed")
         try await system.expectLedgerMatches()
