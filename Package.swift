@@ -91,7 +91,7 @@ let package = Package(
             "Runtime", "Services", "Storage", "Model", "Postgres",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
-        ]),
+        ], resources: [.copy("Resources/openapi.json")]),
         .executableTarget(name: "Dashboard", dependencies: [
             "Runtime", "DashboardApp", "Model", "Storage",
             .product(name: "Hummingbird", package: "hummingbird"),
