@@ -7,7 +7,7 @@ import TestSupport
 
 /// A full case with known ID and account numbers, through the real processes logging at `trace`:
 /// neither number appears whole in any log line, API response or operator page, including the
-/// refusals that quote what was sent.
+/// refusals that quote what was sent, and no response carries the digits a mask hides.
 @Suite("Personal data", .serialized)
 struct PersonalDataTests {
     static let account = "6222020200112233445"
@@ -73,6 +73,13 @@ struct PersonalDataTests {
             for line in logs.split(separator: "\n") where line.contains(secret) {
                 Issue.record("a log line shows a whole ID or account number: \(line.prefix(200))")
             }
+        }
+        // Nothing beside a mask gives the hidden digits back: the birth date the ID's mask hides is in
+        // no response, in any field or form (until issue 14 the bodies carried `birthDate`).
+        let hidden = String(id.dropFirst(6).prefix(8))
+        let dashed = "\(hidden.prefix(4))-\(hidden.dropFirst(4).prefix(2))-\(hidden.suffix(2))"
+        for (what, body) in bodies where body.contains(hidden) || body.contains(dashed) || body.contains("birthDate") {
+            Issue.record("\(what) shows the birth date the masked ID hides")
         }
         // The masked forms are what is shown.
         #expect(bodies.contains { $0.1.contains(maskedID(id)) })
