@@ -17,7 +17,7 @@ public enum AgencyWire {
         /// `fund.*` only: the filer's choice of action and centre.
         public var housingFund: AgencyRequest.HousingFund?
         /// `fund.extraction` only: the retiree's own account, number in full.
-        public var bankAccount: Bank?
+        public var bankAccount: BankAccount?
 
         public struct Retiree: Codable, Sendable, Equatable {
             public var name: String
@@ -37,17 +37,6 @@ public enum AgencyWire {
             public var onlyChildParent: Bool
         }
 
-        public struct Bank: Codable, Sendable, Equatable {
-            public var bank: String
-            public var accountNumber: String
-            public var holderName: String
-            public init(bank: String, accountNumber: String, holderName: String) {
-                self.bank = bank
-                self.accountNumber = accountNumber
-                self.holderName = holderName
-            }
-        }
-
         public init(_ request: AgencyRequest) {
             let record = request.prequalification
             taskId = request.idempotencyKey
@@ -62,9 +51,7 @@ public enum AgencyWire {
                 fundCentre: record.fundCentre, fundAccountFrozen: record.fundAccountFrozen,
                 householdRegistered: record.householdRegistered, onlyChildParent: record.onlyChildParent)
             housingFund = request.housingFund
-            bankAccount = request.bankAccount.map {
-                Bank(bank: $0.bank, accountNumber: $0.accountNumber, holderName: $0.holderName)
-            }
+            bankAccount = request.bankAccount
         }
 
         /// The engine's request again (the simulator serving over HTTP); nil when the item or ID is not valid.
@@ -80,7 +67,7 @@ public enum AgencyWire {
                     fundAccountFrozen: p.fundAccountFrozen, householdRegistered: p.householdRegistered,
                     onlyChildParent: p.onlyChildParent),
                 housingFund: housingFund,
-                bankAccount: bankAccount.map { BankAccount(bank: $0.bank, accountNumber: $0.accountNumber, holderName: $0.holderName) })
+                bankAccount: bankAccount)
         }
     }
 

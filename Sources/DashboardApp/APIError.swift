@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Hummingbird
 import Logging
 import Services
@@ -96,31 +97,5 @@ enum JSONResponse {
         let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"code":"internal","message":"encoding failed"}}"#.utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-}
-
-/// Hides long digit runs (resident ID and account numbers) in text that is about to be logged.
-enum Redaction {
-    static func maskNumbers(_ text: String) -> String {
-        var result = ""
-        var run = ""
-        func flush() {
-            if run.count >= 12 {
-                result += run.prefix(6) + String(repeating: "*", count: run.count - 10) + run.suffix(4)
-            } else {
-                result += run
-            }
-            run = ""
-        }
-        for character in text {
-            if character.isASCII && (character.isNumber || ((character == "X" || character == "x") && !run.isEmpty)) {
-                run.append(character)
-            } else {
-                flush()
-                result.append(character)
-            }
-        }
-        flush()
-        return result
     }
 }

@@ -108,7 +108,7 @@ struct TaskBody: Encodable {
         try c.encode(task.isOverdue(at: now), forKey: .overdue)
         try c.encode(task.isStalled(at: now), forKey: .stalled)
         try c.encode(task.nextAttemptAt.map(rfc3339), forKey: .nextAttemptAt)
-        try c.encode(task.lastError.map(Redaction.maskNumbers), forKey: .lastError)
+        try c.encode(task.lastError.map { Redaction.maskNumbers($0) }, forKey: .lastError)
         try c.encode(task.result, forKey: .result)
         try c.encode(rfc3339(task.updatedAt), forKey: .updatedAt)
     }
@@ -126,7 +126,7 @@ struct EventBody: Encodable {
         try c.encode(event.to, forKey: .to)
         try c.encode(event.attempt, forKey: .attempt)
         try c.encode(event.actor, forKey: .actor)
-        try c.encode(event.detail.map(Redaction.maskNumbers), forKey: .detail)
+        try c.encode(event.detail.map { Redaction.maskNumbers($0) }, forKey: .detail)
     }
 }
 

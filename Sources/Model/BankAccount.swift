@@ -1,5 +1,6 @@
-/// The retiree's own bank account, for the housing-fund extraction.
-public struct BankAccount: Sendable, Hashable {
+/// The retiree's own bank account, for the housing-fund extraction. Its coded form (`bank`,
+/// `accountNumber`, `holderName`) is the agency contract's `bankAccount`: the number in full.
+public struct BankAccount: Sendable, Hashable, Codable {
     public var bank: String
     public var accountNumber: String
     public var holderName: String

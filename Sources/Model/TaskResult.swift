@@ -77,20 +77,6 @@ public struct TaskResult: Sendable, Hashable, Codable {
     /// that echoes an account or ID number whole must not make us show or store it.
     static func redacted(_ value: Value) -> Value {
         guard case .string(let text) = value else { return value }
-        var result = "", run = ""
-        func flush() {
-            result += run.count >= 12 ? String(repeating: "*", count: run.count - 4) + run.suffix(4) : run
-            run = ""
-        }
-        for character in text {
-            if character.isASCII && (character.isNumber || ((character == "X" || character == "x") && !run.isEmpty)) {
-                run.append(character)
-            } else {
-                flush()
-                result.append(character)
-            }
-        }
-        flush()
-        return .string(result)
+        return .string(Redaction.maskNumbers(text, keepingFirst: 0))
     }
 }

@@ -95,7 +95,7 @@ extension EndToEndTests {
                     #expect(request.bankAccount == nil)
                 case "fund.extraction":
                     #expect(request.housingFund == .init(action: .sealAndExtract, centre: "jilin"))
-                    #expect(request.bankAccount == AgencyWire.Request.Bank(bank: "中国建设银行", accountNumber: Self.fullAccount, holderName: "李四"))
+                    #expect(request.bankAccount == BankAccount(bank: "中国建设银行", accountNumber: Self.fullAccount, holderName: "李四"))
                 default:
                     #expect(request.housingFund == nil && request.bankAccount == nil, "\(request.item)")
                 }

@@ -27,7 +27,7 @@ enum CasePage {
                 <td class="num">\(task.attempt)</td><td>\(Format.time(task.nextAttemptAt))</td>\
                 <td>\(Format.time(task.dueBy))\(overdue ? " <span class=\"bad\">overdue</span>" as HTML : .empty)</td>\
                 <td class="wrap">\(stalled ? "<span class=\"bad\">stalled</span> " as HTML : .empty)\
-                \(task.lastError.map(Redaction.maskNumbers) ?? "")</td>\
+                \(task.lastError.map { Redaction.maskNumbers($0) } ?? "")</td>\
                 <td class="wrap">\(Self.result(task.result))</td><td class="actions">\(actions)</td></tr>
                 """
         })
@@ -36,7 +36,7 @@ enum CasePage {
             <tr><td>\(Format.time(event.at))</td><td>\(event.item?.rawValue ?? "case")</td>\
             <td>\(event.from.map { Layout.badge($0) } ?? .empty) → \(Layout.badge(event.to))</td>\
             <td class="num">\(event.attempt.map(String.init) ?? "")</td><td>\(event.actor)</td>\
-            <td class="wrap">\(event.detail.map(Redaction.maskNumbers) ?? "")</td></tr>
+            <td class="wrap">\(event.detail.map { Redaction.maskNumbers($0) } ?? "")</td></tr>
             """
         })
         let realName: String = !record.realNameRequired ? "not required"

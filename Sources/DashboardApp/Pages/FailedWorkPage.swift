@@ -62,7 +62,7 @@ enum FailedWorkPage {
                 return """
                     <tr><td><a href="/cases/\(task.caseNo)">\(task.caseNo)</a></td><td>\(task.item.rawValue)</td>\
                     <td>\(Layout.badge(task.status.rawValue))</td><td class="num">\(task.attempt)</td>\
-                    <td class="wrap">\(task.lastError.map(Redaction.maskNumbers) ?? "")</td><td>\(Format.time(task.updatedAt))</td>\
+                    <td class="wrap">\(task.lastError.map { Redaction.maskNumbers($0) } ?? "")</td><td>\(Format.time(task.updatedAt))</td>\
                     <td>\(task.retireeName) <span class="muted">\(maskID(task.retireeIDNumber))</span></td><td class="actions">\(actions)</td></tr>
                     """
             })
@@ -130,7 +130,7 @@ struct AttentionBody: Encodable {
         self.total = total
         self.tasks = tasks.map {
             Task(caseNo: $0.caseNo, item: $0.item.rawValue, agency: $0.agency.rawValue, status: $0.status.rawValue,
-                 attempts: $0.attempt, lastError: $0.lastError.map(Redaction.maskNumbers), updatedAt: rfc3339($0.updatedAt),
+                 attempts: $0.attempt, lastError: $0.lastError.map { Redaction.maskNumbers($0) }, updatedAt: rfc3339($0.updatedAt),
                  retiree: .init(name: $0.retireeName, idNumber: maskID($0.retireeIDNumber)))
         }
     }
