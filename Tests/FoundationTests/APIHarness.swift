@@ -1,3 +1,4 @@
+import Agencies
 import DashboardApp
 import Foundation
 import Hummingbird
@@ -19,8 +20,10 @@ final class APIHarness: Sendable {
 
     /// `now` is the clock the filing rules see (default 2025-11-30 10:00 Beijing time).
     /// `clock`, when given, replaces the fixed `now` (a test that moves time).
+    /// `agencies`, when given, answers the filing checks (police, health) instead of the simulator.
     init(now: Date = Date(timeIntervalSince1970: 1_764_468_000), clock: (@Sendable () -> Date)? = nil,
-         redisURL: String = TestEnvironment.redisURL, databaseURL: String = TestEnvironment.databaseURL) async throws {
+         redisURL: String = TestEnvironment.redisURL, databaseURL: String = TestEnvironment.databaseURL,
+         agencies: (any AgencyGateway)? = nil) async throws {
         schema = try TestSchema("api", url: databaseURL)
         keyPrefix = TestEnvironment.uniqueName("api")
         infrastructure = try Infrastructure(databaseURL: databaseURL, redisURL: redisURL,
@@ -29,7 +32,8 @@ final class APIHarness: Sendable {
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         try await infrastructure.migrate(logger: logger)
-        let filing = try infrastructure.filingService(logger: logger, now: clock ?? { now })
+        let filing = try infrastructure.filingService(logger: logger, agencies: agencies ?? SimulatedAgencies(),
+                                                      now: clock ?? { now })
         let api = APIDependencies(postgres: infrastructure.postgres, filing: filing)
         dashboard = DashboardDependencies.make(infrastructure: infrastructure, api: api, logger: logger)
         app = Application(router: DashboardRouter.make(infrastructure: infrastructure, api: api, dashboard: dashboard,
@@ -41,11 +45,13 @@ final class APIHarness: Sendable {
         try? schema.drop()
     }
 
-    /// Creates a token and returns it.
-    func token(_ role: Caller.Role, organisation: String? = nil, idNumber: String? = nil) async throws -> String {
+    /// Creates a token and returns it. `organisationKind` registers a new organisation as that kind
+    /// (an employer when nil): `.archive` for an archive institution's agent, `.group` for a group's.
+    func token(_ role: Caller.Role, organisation: String? = nil, organisationKind: OrganisationKind? = nil,
+               idNumber: String? = nil) async throws -> String {
         try await infrastructure.postgres.withConnection { db in
             try TokenStore.create(role: role, name: "\(role.rawValue)-test", organisation: organisation,
-                                  idNumber: idNumber, on: db)
+                                  organisationKind: organisationKind, idNumber: idNumber, on: db)
         }
     }
 
