@@ -32,4 +32,16 @@ public struct Caller: Sendable, Hashable {
         case .individual: person == idNumber
         }
     }
+
+    /// Whether this caller acts as the filer of a case (retriggers and gives up its items): an agent
+    /// of the employer or group that filed it, or the flexible-employment person who filed their own.
+    /// Seeing a case is not enough: an archive institution's agent only reads its people's cases, and
+    /// a retiree only follows the case their employer filed.
+    public func isFiler(filedBy: FilerKind, organisation owner: String?, idNumber person: String) -> Bool {
+        switch role {
+        case .operator: false
+        case .agent: filedBy == .agent && owner != nil && owner == organisation && organisationKind != .archive
+        case .individual: filedBy == .individual && person == idNumber
+        }
+    }
 }

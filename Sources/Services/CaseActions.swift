@@ -149,6 +149,10 @@ public struct CaseActions: Sendable {
     private func act(_ event: TaskEvent, caseNo: String, item itemName: String, by caller: Caller,
                      refusal: (TaskStatus, TransitionError) -> ServiceError) async throws -> TaskRecord {
         let record = try await visibleCase(caseNo, by: caller)
+        // Only the filer and agency staff act on items; to anyone else who may look, the action does not exist.
+        guard caller.role == .operator
+                || caller.isFiler(filedBy: record.filedBy, organisation: record.organisation, idNumber: record.retireeIDNumber)
+        else { throw Self.notFound }
         guard let item = Item(rawValue: itemName), let task = record.tasks.first(where: { $0.item == item }) else {
             throw ServiceError.notFound("This case has no item \(itemName.prefix(40)).")
         }

@@ -253,16 +253,19 @@ public enum CaseSearch {
     /// chain's stalled tasks: it never gives up, so a person must look). Uses `tasks_failing`.
     public static func stalledCounts(since: Date, on db: PostgresConnection) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try db.query(countStalled, [since]) {
+        for row in try db.query(countStalled, [since, stallingItems]) {
             counts[try row.decode(String.self, "agency")] = try row.decode(Int.self, "n")
         }
         return counts
     }
 
+    /// The items whose policy can stall (never dead): a dead task keeps its fault run's start, but is not stalled.
+    private static let stallingItems = ItemCatalogue.all.filter { $0.retryPolicy.stalledAfter != nil }.map(\.item.rawValue)
+
     private static let countStalled = PreparedStatement(name: "countStalled", sql: """
         SELECT agency, count(*) AS n FROM tasks
         WHERE failing_since IS NOT NULL AND failing_since <= $1
-          AND status NOT IN ('succeeded', 'cancelled', 'abandoned')
+          AND status NOT IN ('succeeded', 'cancelled', 'abandoned') AND item = ANY($2::text[])
         GROUP BY agency
         """)
 
