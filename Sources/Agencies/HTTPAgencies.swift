@@ -9,7 +9,10 @@ import NIOCore
 /// housing fund, the centre the filer chose (``AgencyEndpoints``). A 200 with a valid
 /// `AgencyWire.Response` is the answer. Anything else — a timeout, a refused or lost connection, a
 /// 5xx, any other status, a body that is not the contract's — is a transient fault, retried with
-/// backoff: the idempotency key (the task id) makes the repeat safe.
+/// backoff: the idempotency key (the task id) makes the repeat safe. The whole call — connect,
+/// head and body — runs under one deadline (`timeout`), so no call outlives a lease that is well
+/// longer (``validate(timeout:lease:)``); redirects are not followed (a redirect is outside the
+/// contract, and would carry the body, bank account included, somewhere else).
 ///
 /// At filing, while the filer waits, with their own short timeout: the police household check
 /// (`POST {police}/household-checks`; no answer throws `TransientAgencyError` and filing is refused)
@@ -24,12 +27,25 @@ public struct HTTPAgencies: AgencyGateway {
     private let client: HTTPClient
 
     public init(endpoints: AgencyEndpoints, timeout: Duration = .seconds(10), checkTimeout: Duration = .seconds(3),
-                local: SimulatedAgencies = SimulatedAgencies(), client: HTTPClient = .shared) {
+                local: SimulatedAgencies = SimulatedAgencies(), client: HTTPClient = HTTPAgencies.client) {
         self.endpoints = endpoints
         self.timeout = timeout
         self.checkTimeout = checkTimeout
         self.local = local
         self.client = client
+    }
+
+    /// The process's client for the agencies: redirects refused; the calls' own deadline covers the rest.
+    /// Lives as long as the process (it is never shut down).
+    public static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    /// Why a call timeout and a lease do not go together: a call must end well before its task's
+    /// lease does, or another worker takes the task over while the call may still take effect.
+    public static func validate(timeout: Duration, lease: Duration) -> String? {
+        timeout * 2 <= lease ? nil
+            : "AGENCY_TIMEOUT_SECONDS must be at most half of WORKER_LEASE (the call must end well before the lease does)"
     }
 
     public func perform(_ request: AgencyRequest) async throws -> AgencyOutcome {
@@ -78,9 +94,10 @@ public struct HTTPAgencies: AgencyGateway {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-            response = try await client.execute(http, timeout: .milliseconds(max(1, milliseconds)))
-            bytes = try await response.body.collect(upTo: 64 * 1024)
+            (response, bytes) = try await Self.withDeadline(timeout) { [client, http] in
+                let response = try await client.execute(http, timeout: .seconds(Int64(timeout.components.seconds) + 1))
+                return (response, try await response.body.collect(upTo: 64 * 1024))
+            }
         } catch let error as CancellationError {
             throw error
         } catch {
@@ -92,4 +109,20 @@ public struct HTTPAgencies: AgencyGateway {
         }
         return decoded
     }
+
+    /// Runs `body` and gives up when `deadline` passes first (the body is cancelled).
+    static func withDeadline<T: Sendable>(_ deadline: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw DeadlinePassed() }
+            return value
+        }
+    }
+
+    struct DeadlinePassed: Error {}
 }

@@ -41,9 +41,13 @@ extension DashboardCommand {
             guard let paymentDay = PensionPaymentDay(dayOfMonth: paymentDayNumber) else {
                 throw ValidationError("PENSION_PAYMENT_DAY must be a day of the month from 1 to 28")
             }
-            let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard")
             try await infrastructure.migrate(logger: logger)
+            // Due dates set at filing are counted with PostgreSQL's clock, like the workers'.
+            let databaseClock = DatabaseClock()
+            let clockService = DatabaseClockService(clock: databaseClock, postgres: infrastructure.postgres, logger: logger)
+            try? await clockService.runOnce()
+            let now = ProcessClock.fromEnvironment(logger: logger, database: databaseClock)
             let agencies = try AgencySettings.gateway(for: .filingChecks) { try SimulatorSettings.simulator(ledger: nil, now: now) }
             let api = APIDependencies(postgres: infrastructure.postgres,
                                       filing: try infrastructure.filingService(
@@ -56,7 +60,7 @@ extension DashboardCommand {
                 router: DashboardRouter.make(infrastructure: infrastructure, api: api, dashboard: pages,
                                              metrics: { registry.emitToBuffer() }, logger: logger),
                 configuration: .init(address: .hostname(host, port: port), serverName: "retirement-one-thing"),
-                services: [pages.overview],
+                services: [pages.overview, clockService],
                 logger: logger)
             try await app.runService()
             await infrastructure.shutdown()

@@ -12,8 +12,8 @@ import Model
 public enum AgencySettings {
     /// What a process uses the agencies for.
     public enum Use: Sendable {
-        /// The workers: queued work for hr, social, medical and fund.
-        case queuedWork
+        /// The workers: queued work for hr, social, medical and fund, under leases of this length.
+        case queuedWork(lease: Duration)
         /// The dashboard: the police household check and the health notice at filing.
         case filingChecks
     }
@@ -42,6 +42,9 @@ public enum AgencySettings {
             let checkTimeout = try Environment.integer("AGENCY_CHECK_TIMEOUT_SECONDS") ?? 3
             guard timeout > 0, checkTimeout > 0 else {
                 throw ValidationError("AGENCY_TIMEOUT_SECONDS and AGENCY_CHECK_TIMEOUT_SECONDS must be at least 1")
+            }
+            if case .queuedWork(let lease) = use, let refusal = HTTPAgencies.validate(timeout: .seconds(timeout), lease: lease) {
+                throw ValidationError(refusal)
             }
             return HTTPAgencies(endpoints: endpoints, timeout: .seconds(timeout), checkTimeout: .seconds(checkTimeout))
         default:

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Model
 import Postgres
 import Queue
 import ServiceLifecycle
@@ -7,6 +8,11 @@ import Storage
 
 /// Republishes every task that PostgreSQL says is ready but nobody claimed within `bound`, so a
 /// flushed or restarted Redis loses nothing. Elected per pass by an advisory lock: run any number.
+///
+/// A task whose message is still unread in its stream is healthy backlog, not lost: a pass reads
+/// each stream's oldest undelivered entry and republishes only what was handed to Redis before it
+/// (everything, when the stream is gone). A pass pages through everything that is lost, `pageSize`
+/// at a time, so a failover that loses a million ready tasks is recovered in one pass.
 public struct Reconciler: Service {
     public let postgres: PostgresPool
     public let publisher: TaskPublisher
@@ -14,13 +20,16 @@ public struct Reconciler: Service {
     public let interval: Duration
     public let now: @Sendable () -> Date
     public let logger: Logger
+    public let pageSize: Int
 
     public init(postgres: PostgresPool, publisher: TaskPublisher, bound: Duration = .seconds(60),
-                interval: Duration = .seconds(10), logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                interval: Duration = .seconds(10), pageSize: Int = 5_000, logger: Logger,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.postgres = postgres
         self.publisher = publisher
         self.bound = bound
         self.interval = interval
+        self.pageSize = max(1, pageSize)
         self.logger = logger
         self.now = now
     }
@@ -28,13 +37,23 @@ public struct Reconciler: Service {
     /// One pass; returns how many tasks were republished.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let (instant, bound) = (now(), bound)
-        let overdue = try await postgres.withConnection {
-            try Reconciliation.overdue(now: instant, bound: bound, limit: 1000, on: $0)
+        let (instant, bound, pageSize, prefix) = (now(), bound, pageSize, publisher.prefix)
+        let backlog = try await publisher.redis.withConnection { connection in
+            try Dictionary(uniqueKeysWithValues: Agency.allCases.map { agency in
+                (agency, try StreamBacklog.read(AgencyKeys(agency: agency.rawValue, prefix: prefix), on: connection))
+            })
         }
-        // Delayed work that is already due goes straight to the stream.
-        try await publisher.publish(overdue.map { ($0.id, $0.agency.rawValue, $0.attempt) })
-        return overdue.count
+        let before = backlog.compactMapValues(\.oldestUndeliveredAt)
+        var total = 0
+        while true {
+            let page = try await postgres.withConnection {
+                try Reconciliation.overdue(now: instant, bound: bound, before: before, limit: pageSize, on: $0)
+            }
+            // Delayed work that is already due goes straight to the stream.
+            try await publisher.publish(page.map { ($0.id, $0.agency.rawValue, $0.attempt) })
+            total += page.count
+            if page.count < pageSize || Task.isCancelled { return total }
+        }
     }
 
     public func run() async throws {

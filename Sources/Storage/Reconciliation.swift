@@ -9,7 +9,11 @@ public enum Reconciliation {
     ///
     /// Runs under a transaction-level advisory lock, so of any number of workers exactly one
     /// reconciles at a time; the others get nothing.
-    public static func overdue(now: Date, bound: Duration, limit: Int,
+    ///
+    /// - Parameter before: per agency, the latest dispatch time that may be republished: tasks handed
+    ///   to Redis after it are taken to be still in the stream, unread (healthy backlog). An agency
+    ///   missing here uses `now - bound`.
+    public static func overdue(now: Date, bound: Duration, before: [Agency: Date] = [:], limit: Int,
                                on db: PostgresConnection) throws -> [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)] {
         try db.transaction { db in
             let locked = try db.query("SELECT pg_try_advisory_xact_lock($1) AS locked",
@@ -17,9 +21,11 @@ public enum Reconciliation {
                                       name: "reconcilerLock").first?.decode(Bool.self, "locked") ?? false
             guard locked else { return [] }
             let cutoff = now.addingTimeInterval(-Double(bound.components.seconds))
-            let rows = try db.query(Self.select, [cutoff, limit])
+            let agencies = Agency.allCases
+            let rows = try db.query(Self.select, [cutoff, limit, agencies.map(\.rawValue),
+                                                  agencies.map { min(cutoff, before[$0] ?? cutoff) }])
             let found = try rows.map { row in
-                (id: try row.decode(UUID.self, "id"), agency: Agency(rawValue: try row.decode(String.self, "agency"))!,
+                (id: try row.decode(UUID.self, "id"), agency: try row.decodeEnum(Agency.self, "agency"),
                  attempt: try row.decode(Int.self, "attempt"), dueAt: try row.decodeIfPresent(Date.self, "next_attempt_at"))
             }
             if !found.isEmpty {
@@ -35,9 +41,10 @@ public enum Reconciliation {
     /// for a later day cost nothing here.
     private static let select = PreparedStatement(name: "overdueTasks", sql: """
         SELECT id, agency, attempt, next_attempt_at FROM (
-            (SELECT id, agency, attempt, next_attempt_at, updated_at FROM tasks
-             WHERE status = 'queued' AND COALESCE(dispatched_at, ready_at, updated_at) < $1
-             ORDER BY updated_at LIMIT $2)
+            (SELECT t.id, t.agency, t.attempt, t.next_attempt_at, t.updated_at
+             FROM tasks t JOIN unnest($3::text[], $4::timestamptz[]) AS a(agency, before) ON a.agency = t.agency
+             WHERE t.status = 'queued' AND COALESCE(t.dispatched_at, t.ready_at, t.updated_at) < a.before
+             ORDER BY t.updated_at LIMIT $2)
             UNION ALL
             (SELECT id, agency, attempt, next_attempt_at, updated_at FROM tasks
              WHERE status IN ('retrying', 'scheduled', 'awaitingConditions') AND next_attempt_at < $1

@@ -49,7 +49,7 @@ extension WorkersCommand {
                 help: "Seconds a message may stay unacknowledged with a consumer before another reclaims it (env WORKER_VISIBILITY_TIMEOUT, default 60).")
         var visibilityTimeout: Int?
 
-        @Option(name: .customLong("metrics-port"), help: "Port of the worker's /metrics and /healthz (env METRICS_PORT, default 9090).")
+        @Option(name: .customLong("metrics-port"), help: "Port of the worker's /metrics and /healthz (env METRICS_PORT; default 9090, or a free port when another process holds 9090; 0 picks a free one).")
         var metricsPort: Int?
 
         @Option(name: .customLong("metrics-host"), help: "Address of that endpoint (env METRICS_HOST, default 127.0.0.1).")
@@ -87,9 +87,13 @@ extension WorkersCommand {
                 throw ValidationError("RETRY_BACKOFF_SCALE must be a number above 0 and at most 1")
             }
 
-            let now = ProcessClock.fromEnvironment(logger: logger)
             let infrastructure = try Infrastructure(options: connection, applicationName: "workers")
             try await infrastructure.migrate(logger: logger)
+            // Leases and due times are counted with PostgreSQL's clock, whatever this host's says.
+            let databaseClock = DatabaseClock()
+            let clockService = DatabaseClockService(clock: databaseClock, postgres: infrastructure.postgres, logger: logger)
+            try? await clockService.runOnce()
+            let now = ProcessClock.fromEnvironment(logger: logger, database: databaseClock)
 
             let workerID = UUID().uuidString.lowercased()
             let host = ProcessInfo.processInfo.hostName
@@ -107,7 +111,7 @@ extension WorkersCommand {
             let streams = RedisClient(endpoint: try RedisEndpoint(url: connection.redisURL), size: agencyList.count)
             let publisher = TaskPublisher(redis: infrastructure.redis, prefix: infrastructure.keyPrefix)
             let calendar = try CalendarSettings.load(logger: logger, now: now())
-            let agencyGateway = try AgencySettings.gateway(for: .queuedWork) {
+            let agencyGateway = try AgencySettings.gateway(for: .queuedWork(lease: .seconds(leaseSeconds))) {
                 try SimulatorSettings.simulator(ledger: PostgresEffectLedger(postgres: infrastructure.postgres), now: now)
             }
             let runner = TaskRunner(
@@ -137,6 +141,9 @@ extension WorkersCommand {
             let promoter = DelayedPromoter(redis: infrastructure.redis,
                                            keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
                                            logger: logger, now: now)
+            let janitor = StreamJanitorService(
+                redis: infrastructure.redis, keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
+                consumerName: workerID, logger: logger)
             logger.info("worker started", metadata: ["workerID": "\(workerID)", "agencies": "\(agencyList)"])
             let router = Router()
             router.get("/healthz") { _, _ in "ok" }
@@ -144,14 +151,23 @@ extension WorkersCommand {
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                          body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
             }
+            // A port set by the operator is used or the worker stops; the default 9090 gives way to a
+            // free port when another worker on this host holds it (0 picks one too), said in the log.
+            let metricsAddress = metricsHost ?? Environment.value("METRICS_HOST") ?? "127.0.0.1"
+            let requestedPort = try metricsPort ?? Environment.integer("METRICS_PORT")
+            let chosenPort = requestedPort ?? (PortProbe.isFree(9090, host: metricsAddress) ? 9090 : 0)
             let health = Application(
                 router: router,
-                configuration: .init(address: .hostname(metricsHost ?? Environment.value("METRICS_HOST") ?? "127.0.0.1",
-                                                        port: try metricsPort ?? Environment.integer("METRICS_PORT") ?? 9090),
-                                     serverName: "workers"),
+                configuration: .init(address: .hostname(metricsAddress, port: chosenPort), serverName: "workers"),
+                onServerRunning: { channel in
+                    logger.notice("metrics and health served", metadata: [
+                        "address": "\(channel.localAddress?.description ?? "?")",
+                        "port": "\(channel.localAddress?.port.map(String.init) ?? "?")",
+                    ])
+                },
                 logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: flusher), .init(service: consumers)],
+                services: [.init(service: clockService), .init(service: janitor), .init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: flusher), .init(service: consumers)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()
