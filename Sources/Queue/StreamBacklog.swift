@@ -16,8 +16,10 @@ public struct StreamBacklog: Sendable, Equatable {
     /// When Redis took the oldest entry not yet delivered, when there is one.
     public var oldestUndeliveredAt: Date?
 
-    /// Whether the stream (or its group) does not exist: nothing was ever published, or Redis lost it.
+    /// Whether the stream does not exist: nothing was ever published, or Redis lost it.
     public var isMissing: Bool
+    /// Whether the consumer group exists (no worker may have joined yet: then everything is unread).
+    public var hasGroup: Bool
 
     /// The smallest id that must stay in the stream: everything below it has been delivered and
     /// acknowledged. Nil when nothing may be trimmed (nothing delivered yet).
@@ -34,13 +36,16 @@ public struct StreamBacklog: Sendable, Equatable {
             groups = try connection.xinfoGroups(keys.stream)
         } catch let error as RedisError where error.code == .serverError {
             // ERR no such key: the stream is gone (never made, flushed, lost in a failover).
-            return StreamBacklog(lag: 0, pending: 0, lastDeliveredID: "0-0", isMissing: true)
+            return StreamBacklog(lag: 0, pending: 0, lastDeliveredID: "0-0", isMissing: true, hasGroup: false)
         }
         guard let group = groups.first(where: { $0.name == keys.group }) else {
-            return StreamBacklog(lag: try connection.xlen(keys.stream), pending: 0, lastDeliveredID: "0-0", isMissing: true)
+            // No worker has joined: every entry is unread, the first one the oldest.
+            let first = try connection.command("XRANGE", keys.stream, "-", "+", "COUNT", 1).array?.first?.array?.first?.string
+            return StreamBacklog(lag: try connection.xlen(keys.stream), pending: 0, lastDeliveredID: "0-0",
+                                 oldestUndeliveredAt: first.flatMap(Self.time(of:)), isMissing: false, hasGroup: false)
         }
         var backlog = StreamBacklog(lag: group.lag, pending: group.pending, lastDeliveredID: group.lastDeliveredID,
-                                    isMissing: false)
+                                    isMissing: false, hasGroup: true)
         let replies = try connection.pipeline([
             ["XPENDING", keys.stream, keys.group],
             ["XRANGE", keys.stream, "(" + group.lastDeliveredID, "+", "COUNT", 1],

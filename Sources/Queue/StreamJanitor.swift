@@ -47,7 +47,7 @@ public struct StreamJanitor: Sendable {
     public func sweep(keeping: Set<String> = [], on connection: RedisConnection) throws -> Swept {
         var swept = Swept()
         let backlog = try StreamBacklog.read(keys, on: connection)
-        guard !backlog.isMissing else { return swept }
+        guard !backlog.isMissing, backlog.hasGroup else { return swept }
         if let below = backlog.trimBelowID {
             swept.trimmed = try connection.command("XTRIM", keys.stream, "MINID", below).int ?? 0
         }

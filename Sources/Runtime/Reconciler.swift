@@ -43,7 +43,10 @@ public struct Reconciler: Service {
                 (agency, try StreamBacklog.read(AgencyKeys(agency: agency.rawValue, prefix: prefix), on: connection))
             })
         }
-        let before = backlog.compactMapValues(\.oldestUndeliveredAt)
+        // A task is handed to Redis just after its commit, and Redis stamps the entry with its own
+        // clock: `margin` keeps the entry that is the oldest unread from counting as lost.
+        let margin = Self.margin
+        let before = backlog.compactMapValues { $0.oldestUndeliveredAt?.addingTimeInterval(-margin) }
         var total = 0
         while true {
             let page = try await postgres.withConnection {
@@ -55,6 +58,9 @@ public struct Reconciler: Service {
             if page.count < pageSize || Task.isCancelled { return total }
         }
     }
+
+    /// How much earlier than the oldest unread entry a dispatch must be to count as lost, in seconds.
+    static let margin: TimeInterval = 5
 
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {

@@ -145,27 +145,17 @@ extension WorkersCommand {
                 redis: infrastructure.redis, keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
                 consumerName: workerID, logger: logger)
             logger.info("worker started", metadata: ["workerID": "\(workerID)", "agencies": "\(agencyList)"])
-            let router = Router()
-            router.get("/healthz") { _, _ in "ok" }
-            router.get("/metrics") { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                         body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            let makeRouter: @Sendable () -> Router<BasicRequestContext> = {
+                let router = Router()
+                router.get("/healthz") { _, _ in "ok" }
+                router.get("/metrics") { _, _ in
+                    Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+                }
+                return router
             }
-            // A port set by the operator is used or the worker stops; the default 9090 gives way to a
-            // free port when another worker on this host holds it (0 picks one too), said in the log.
-            let metricsAddress = metricsHost ?? Environment.value("METRICS_HOST") ?? "127.0.0.1"
-            let requestedPort = try metricsPort ?? Environment.integer("METRICS_PORT")
-            let chosenPort = requestedPort ?? (PortProbe.isFree(9090, host: metricsAddress) ? 9090 : 0)
-            let health = Application(
-                router: router,
-                configuration: .init(address: .hostname(metricsAddress, port: chosenPort), serverName: "workers"),
-                onServerRunning: { channel in
-                    logger.notice("metrics and health served", metadata: [
-                        "address": "\(channel.localAddress?.description ?? "?")",
-                        "port": "\(channel.localAddress?.port.map(String.init) ?? "?")",
-                    ])
-                },
-                logger: logger)
+            let health = MetricsEndpoint(makeRouter: makeRouter, host: metricsHost ?? Environment.value("METRICS_HOST") ?? "127.0.0.1",
+                                         port: try metricsPort ?? Environment.integer("METRICS_PORT"), logger: logger)
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: clockService), .init(service: janitor), .init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: flusher), .init(service: consumers)],
                 gracefulShutdownSignals: [.sigterm, .sigint],

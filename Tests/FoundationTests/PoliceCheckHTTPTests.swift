@@ -32,7 +32,7 @@ struct PoliceCheckHTTPTests {
             switch try context.parameters.require("answer") {
             case "yes": return Self.json(#"{"registered": true}"#)
             case "slow":
-                try await Task.sleep(for: .seconds(3))
+                try await Task.sleep(for: .seconds(12))
                 return Self.json(#"{"registered": true}"#)
             default: return Self.json(#"{"registered": false, "reason": "户籍信息未能确认：请到户籍所在地派出所核实。"}"#)
             }
@@ -48,7 +48,7 @@ struct PoliceCheckHTTPTests {
             case .closedPort: "http://127.0.0.1:\(closed)/police"
             }
             let agencies = HTTPAgencies(endpoints: AgencyEndpoints(notices: [.police: policeURL, .health: "\(base)/health"]),
-                                        checkTimeout: .seconds(1))
+                                        checkTimeout: .seconds(5))
             let h = try await APIHarness(agencies: agencies)
             let agent = try await h.token(.agent, organisation: "acme")
             let id = People.man()
@@ -69,7 +69,7 @@ struct PoliceCheckHTTPTests {
                 #expect(error["message"] as? String == "户籍信息未能确认：请到户籍所在地派出所核实。")
             case .closedPort, .tooSlow:
                 expectError(reply, .serviceUnavailable, "agency_unavailable", secrets: [id])
-                // The slow police would have said "registered" after 3 s: a 503 means the 1 s check timeout cut it off.
+                // The slow police would have said "registered" after 12 s: a 503 means the 5 s check timeout cut it off.
                 #expect(reply.headers[.retryAfter] == "60")
             }
             if police != .registered {
