@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import Model
 import Runtime
 import Services
@@ -38,6 +39,10 @@ public enum DashboardRouter {
                 }
                 CalendarSettings.recordProvisional(api.filing.calendar, today: LocalDate(
                     api.filing.now(), utcOffsetSeconds: LocalDate.chinaStandardTimeOffset))
+                if let memory = try? await infrastructure.redisMemory() {
+                    Gauge(label: "onething_redis_used_memory_bytes").record(memory.usedBytes)
+                    Gauge(label: "onething_redis_maxmemory_bytes").record(memory.maxBytes)
+                }
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                                 body: .init(byteBuffer: ByteBuffer(bytes: metrics())))
             }

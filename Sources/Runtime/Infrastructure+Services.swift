@@ -14,4 +14,9 @@ extension Infrastructure {
         FilingService(postgres: postgres, publisher: TaskPublisher(redis: redis, prefix: keyPrefix), agencies: agencies,
                       calendar: try calendar ?? WorkingDayCalendar.standard(), logger: logger, now: now)
     }
+
+    /// Redis's memory use and limit (`INFO memory`).
+    public func redisMemory() async throws -> RedisMemory {
+        try await redis.withConnection { try RedisMemory.read(on: $0) }
+    }
 }

@@ -141,6 +141,16 @@ extension WorkersCommand {
             let promoter = DelayedPromoter(redis: infrastructure.redis,
                                            keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
                                            logger: logger, now: now)
+            // Retention: events of ended cases (EVENT_RETENTION_DAYS, default 1,095; 0 keeps them), samples
+            // (SAMPLE_RETENTION_DAYS, default 30); bank account numbers always purged once the extraction ended.
+            let eventDays = try Environment.integer("EVENT_RETENTION_DAYS") ?? 1_095
+            let sampleDays = try Environment.integer("SAMPLE_RETENTION_DAYS") ?? 30
+            guard eventDays >= 0, sampleDays >= 1 else {
+                throw ValidationError("EVENT_RETENTION_DAYS must be 0 or more and SAMPLE_RETENTION_DAYS at least 1")
+            }
+            let retention = RetentionSweeper(postgres: infrastructure.postgres,
+                                             eventRetention: eventDays == 0 ? nil : .seconds(eventDays * 86_400),
+                                             sampleRetention: .seconds(sampleDays * 86_400), logger: logger, now: now)
             let janitor = StreamJanitorService(
                 redis: infrastructure.redis, keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
                 consumerName: workerID, logger: logger)
@@ -157,7 +167,7 @@ extension WorkersCommand {
             let health = MetricsEndpoint(makeRouter: makeRouter, host: metricsHost ?? Environment.value("METRICS_HOST") ?? "127.0.0.1",
                                          port: try metricsPort ?? Environment.integer("METRICS_PORT"), logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: clockService), .init(service: janitor), .init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: flusher), .init(service: consumers)],
+                services: [.init(service: clockService), .init(service: janitor), .init(service: retention), .init(service: heartbeat), .init(service: health), .init(service: promoter), .init(service: sweeper), .init(service: reconciler), .init(service: deadlines), .init(service: flusher), .init(service: consumers)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
             try await group.run()

@@ -185,3 +185,61 @@ extension EngineTests {
         await s.h.close()
     }
 }
+
+extension EngineTests {
+    @Test("retention: a bank account is purged to its mask once the extraction ended; old events of ended cases and old samples are deleted; nothing else")
+    func retention() async throws {
+        let s = try await setup(clock: { Date() })
+        let other = APIHarness.residentID(birth: "19650515", sequence: 5)
+        try await s.h.prequalify(other, name: "李四")
+        let account = "6222020200112233445"
+        func extraction(_ id: String, _ name: String) -> FilingRequest {
+            FilingRequest(retiree: .init(name: name, idNumber: id), housingFund: .init(action: .sealAndExtract, centre: "changchun"),
+                          bankAccount: .init(bank: "中国工商银行", accountNumber: account, holderName: name))
+        }
+        _ = try await file(s, extraction(Self.man, "张三"))
+        _ = try await file(s, extraction(other, "李四"))
+        let db = s.h.infrastructure.postgres
+        // The first case is over and was last changed four years ago; the second's extraction still waits.
+        try await db.query("""
+            UPDATE tasks SET status = 'succeeded' FROM cases c
+            WHERE c.id = tasks.case_id AND c.retiree_id_number = $1
+            """, [Self.man])
+        try await db.query("""
+            UPDATE cases SET status = 'completed', updated_at = now() - interval '4 years' WHERE retiree_id_number = $1
+            """, [Self.man])
+        try await db.query("""
+            INSERT INTO queue_samples (minute, agency, processed) VALUES
+                (date_trunc('minute', now()) - interval '40 days', 'hr', 1), (date_trunc('minute', now()), 'hr', 1)
+            """)
+        let eventsOfOther = try await db.query("""
+            SELECT count(*) AS n FROM events e JOIN cases c ON c.id = e.case_id WHERE c.retiree_id_number = $1
+            """, [other]).first?.decode(Int.self, "n")
+        let sweeper = RetentionSweeper(postgres: db, eventRetention: .seconds(3 * 365 * 86_400),
+                                       sampleRetention: .seconds(30 * 86_400), batch: 2, logger: s.logger)
+        let swept = try #require(try await sweeper.runOnce())
+        #expect(swept.accountsPurged == 1)
+        #expect(swept.eventsDeleted == 3)   // hr.qualification, fund.seal and fund.extraction filed
+        #expect(swept.samplesDeleted == 1)
+        let numbers = try await db.query("SELECT retiree_id_number, bank_account_number FROM cases ORDER BY retiree_id_number")
+            .rows.map { (try $0.decode(String.self, "retiree_id_number"), try $0.decode(String.self, "bank_account_number")) }
+        #expect(numbers.first { $0.0 == Self.man }?.1 == String(repeating: "*", count: 15) + "3445")
+        #expect(numbers.first { $0.0 == other }?.1 == account, "an extraction still to be paid keeps its account")
+        #expect(try await db.query("""
+            SELECT count(*) AS n FROM events e JOIN cases c ON c.id = e.case_id WHERE c.retiree_id_number = $1
+            """, [other]).first?.decode(Int.self, "n") == eventsOfOther)
+        #expect(try await db.query("SELECT count(*) AS n FROM queue_samples").first?.decode(Int.self, "n") == 1)
+        // The case still shows the masked account; a second pass finds nothing.
+        let shown = try await s.h.app.test(.router) { client in
+            try await client.get("/api/v1/cases/\(try await self.caseNoOf(s, Self.man))", token: try await s.h.token(.operator))
+        }
+        #expect(shown.text.contains(String(repeating: "*", count: 15) + "3445"))
+        #expect(try await sweeper.runOnce() == RetentionSweeper.Swept())
+        await s.h.close()
+    }
+
+    func caseNoOf(_ s: Setup, _ idNumber: String) async throws -> String {
+        try #require(try await s.h.infrastructure.postgres.query(
+            "SELECT case_no FROM cases WHERE retiree_id_number = $1", [idNumber]).first?.decode(String.self, "case_no"))
+    }
+}

@@ -1,0 +1,19 @@
+import Redis
+
+/// Redis's memory use and limit (`INFO memory`), for `/metrics`: with `noeviction` a full Redis
+/// refuses writes, so its use is worth an alert long before that.
+public struct RedisMemory: Sendable, Equatable {
+    public var usedBytes: Int
+    /// 0 when no limit is set.
+    public var maxBytes: Int
+
+    public static func read(on connection: RedisConnection) throws -> RedisMemory {
+        let text = try connection.command("INFO", "memory").string ?? ""
+        var fields: [Substring: Int] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { fields[parts[0]] = value }
+        }
+        return RedisMemory(usedBytes: fields["used_memory"] ?? 0, maxBytes: fields["maxmemory"] ?? 0)
+    }
+}
