@@ -19,8 +19,13 @@ simulator's effect ledger:
 
 It prints the invariants and exits 1 on any breach (2 when the run itself could not be made).
 
-usage: crash.py --bin DIR [--cases N] [--workers N] [--kills N] [--kill-every S] [--failure-rate R]
-                [--latency-ms MS] [--timeout S]
+With --topology the servers are a Redis Cluster (`cluster`), a Sentinel-managed Redis (`sentinel`)
+or a PostgreSQL primary with a streaming standby (`standby`), on loopback (bench/topology.py); the
+faults are then the worker SIGKILLs and, half way through, the topology's own: a Redis primary
+killed (its replica promoted) or the PostgreSQL primary stopped and the standby promoted.
+
+usage: crash.py --bin DIR [--topology standalone|cluster|sentinel|standby] [--cases N] [--workers N]
+                [--kills N] [--kill-every S] [--failure-rate R] [--latency-ms MS] [--timeout S]
 """
 import argparse
 import json
@@ -36,6 +41,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from system import Servers, create_token, free_port, insert_prequalifications, resident_id, wait_ready
+from topology import PostgresStandby, RedisCluster, RedisSentinel
 UNFINISHED = ("blocked", "queued", "running", "retrying", "awaitingConditions", "awaitingRealName", "scheduled")
 # The items a case filed with the pension, the medical transfer and the fund seal calls for.
 ITEMS = ("hr.qualification", "hr.deemedYears", "social.pensionTransfer", "social.benefitApproval",
@@ -54,6 +60,13 @@ class Harness:
         self.servers = Servers("onething-crash-")
         self.data, self.logs = self.servers.data, self.servers.logs
         self.pg_port, self.redis_port = self.servers.pg_port, self.servers.redis_port
+        self.topology = {"cluster": RedisCluster, "sentinel": RedisSentinel}.get(args.topology, lambda _: None)(self.data)
+        if args.topology == "standby":
+            self.topology = PostgresStandby(self.servers)
+        if args.topology in ("cluster", "sentinel"):
+            self.servers.redis_url = self.topology.url
+        elif args.topology == "standby":
+            self.servers.database_url = self.topology.url
         self.child_env = self.servers.child_env(SIMULATOR_FAILURE_RATE=args.failure_rate,
                                                 SIMULATOR_LATENCY_MS=args.latency_ms, RECONCILE_AFTER_SECONDS=5,
                                                 RETRY_BACKOFF_SCALE=args.backoff_scale, DEADLINE_SWEEP_SECONDS=5)
@@ -74,6 +87,15 @@ class Harness:
 
     def redis(self, *command):
         self.servers.redis(*command)
+
+    def start_servers(self):
+        if self.args.topology in ("cluster", "sentinel"):
+            self.services("start-postgres")
+        else:
+            self.services("start")
+        if self.topology:
+            self.topology.start()
+            log(f"topology: {self.topology.name}")
 
     # Processes -----------------------------------------------------------------------------------
 
@@ -138,6 +160,8 @@ class Harness:
     # Faults --------------------------------------------------------------------------------------
 
     def chaos(self, stop):
+        if self.topology:
+            return self.topology_chaos(stop)
         kills, every = self.args.kills, self.args.kill_every
         flush_at, redis_at, postgres_at = max(1, kills // 4), max(2, kills // 2), max(3, 3 * kills // 4)
         while self.kills < kills and not stop.is_set():
@@ -166,6 +190,22 @@ class Harness:
                 log("PostgreSQL restarted")
         log(f"{self.kills} workers killed with SIGKILL and restarted")
 
+    def topology_chaos(self, stop):
+        """Worker SIGKILLs, and the topology's fault half way through them."""
+        kills, every = self.args.kills, self.args.kill_every
+        fault_at = max(1, kills // 2)
+        while self.kills < kills and not stop.is_set():
+            time.sleep(every * random.uniform(0.7, 1.3))
+            index = random.randrange(len(self.workers))
+            victim = self.workers[index]
+            victim.send_signal(signal.SIGKILL)
+            victim.wait()
+            self.kills += 1
+            self.start_worker(index)
+            if self.kills == fault_at:
+                self.faults.append(self.topology.fault() + f" after kill {self.kills}")
+        log(f"{self.kills} workers killed with SIGKILL and restarted")
+
     def unfinished(self):
         return int(self.psql(f"SELECT count(*) FROM tasks WHERE NOT {SETTLED}")[0][0])
 
@@ -173,8 +213,8 @@ class Harness:
 
     def run(self):
         started = time.time()
-        self.services("start")
-        log(f"PostgreSQL on {self.pg_port}, Redis on {self.redis_port}, data in {self.data}")
+        self.start_servers()
+        log(f"PostgreSQL {self.servers.database_url}, Redis {self.servers.redis_url}, data in {self.data}")
         subprocess.run([os.path.join(self.args.bin, "dashboard"), "migrate", "--log-level", "warning"],
                        env=self.child_env, check=True, stdout=subprocess.DEVNULL)
         agent = self.token("--role", "agent", "--name", "crash-agent", "--organisation", "crash-employer")
@@ -292,12 +332,14 @@ class Harness:
                   + ("" if breaches == 0 else f"  ({breaches} breaches)"))
         failed = [r for r in results if r[1] != 0]
         self.failed_invariants = {r[0] for r in failed}
-        enough = self.kills >= self.args.kills and len(self.faults) == 3
+        enough = self.kills >= self.args.kills and len(self.faults) == (1 if self.topology else 3)
         if not enough:
             print(f"  FAIL  the faults did not all happen ({self.kills} kills, {self.faults})")
         return 0 if not failed and enough else 1
 
     def cleanup(self, keep):
+        if self.topology:
+            self.topology.nodes.stop_all() if hasattr(self.topology, "nodes") else self.topology.stop()
         if keep:
             try:
                 self.services("stop")
@@ -311,6 +353,7 @@ class Harness:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bin", required=True)
+    parser.add_argument("--topology", choices=["standalone", "cluster", "sentinel", "standby"], default="standalone")
     parser.add_argument("--cases", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
