@@ -89,6 +89,8 @@ class RedisCluster:
     def __init__(self, base):
         self.nodes = RedisNodes(base)
         self.ports = [free_port() for _ in range(6)]
+        # The cluster bus would be port + 10,000 (past 65,535 for a high port): name one per node.
+        self.bus = {port: free_port() for port in self.ports}
 
     @property
     def url(self):
@@ -97,7 +99,7 @@ class RedisCluster:
     def start(self):
         for port in self.ports:
             self.nodes.start(port, "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf",
-                             "--cluster-node-timeout", "2000", *DATA_NODE)
+                             "--cluster-node-timeout", "2000", "--cluster-port", str(self.bus[port]), *DATA_NODE)
         subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in self.ports],
                         "--cluster-replicas", "1", "--cluster-yes"], check=True, capture_output=True, timeout=60)
         wait_for(self.healthy, 60, "the cluster to be ok")
@@ -136,7 +138,7 @@ class RedisCluster:
         wait_for(lambda: self.primary_of("{social}") != victim and self.healthy(), 60, "the cluster failover")
         log(f"failover done: {{social}} is served by {self.primary_of('{social}')}; restarting {victim} as a replica")
         self.nodes.start(victim, "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{victim}.conf",
-                         "--cluster-node-timeout", "2000", *DATA_NODE)
+                         "--cluster-node-timeout", "2000", "--cluster-port", str(self.bus[victim]), *DATA_NODE)
         return f"cluster primary {victim} killed, its replica promoted"
 
     def redis(self, *command):

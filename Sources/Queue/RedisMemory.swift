@@ -7,13 +7,18 @@ public struct RedisMemory: Sendable, Equatable {
     /// 0 when no limit is set.
     public var maxBytes: Int
 
+    /// On a cluster, the sum over its primaries.
     public static func read(on connection: RedisConnection) throws -> RedisMemory {
-        let text = try connection.command("INFO", "memory").string ?? ""
-        var fields: [Substring: Int] = [:]
-        for line in text.split(whereSeparator: \.isNewline) {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { fields[parts[0]] = value }
+        var total = RedisMemory(usedBytes: 0, maxBytes: 0)
+        for reply in try connection.commandOnEveryPrimary(["INFO", "memory"]) {
+            var fields: [Substring: Int] = [:]
+            for line in (reply.string ?? "").split(whereSeparator: \.isNewline) {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { fields[parts[0]] = value }
+            }
+            total.usedBytes += fields["used_memory"] ?? 0
+            total.maxBytes += fields["maxmemory"] ?? 0
         }
-        return RedisMemory(usedBytes: fields["used_memory"] ?? 0, maxBytes: fields["maxmemory"] ?? 0)
+        return total
     }
 }

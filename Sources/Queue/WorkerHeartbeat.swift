@@ -27,33 +27,65 @@ public struct WorkerHeartbeat: Codable, Sendable, Equatable {
         self.beatAt = beatAt
     }
 
-    /// The key of one worker's heartbeat.
-    public static func key(prefix: String, workerID: String) -> String { "\(prefix):worker:\(workerID)" }
+    /// The hash of every worker's last heartbeat (worker id → JSON) and the sorted set of when
+    /// each one expires. Both carry the hash tag `{workers}`, so on a Redis Cluster they live on one
+    /// node and the list is read without scanning every node's keys.
+    public static func keys(prefix: String) -> (beats: String, expiries: String) {
+        ("\(prefix):{workers}:beats", "\(prefix):{workers}:expiries")
+    }
 
-    /// Writes the heartbeat with a TTL.
+    /// Writes the heartbeat, valid for `ttl` by the Redis server's clock, and drops expired ones.
     public func write(on connection: RedisConnection, prefix: String, ttl: Duration) throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         let body = try encoder.encode(self)
-        try connection.command("SET", Self.key(prefix: prefix, workerID: workerID), Array(body),
-                               "PX", RedisConnection.milliseconds(ttl))
+        let keys = Self.keys(prefix: prefix)
+        try connection.evaluate(Self.writeScript, keys: [keys.beats, keys.expiries],
+                                arguments: [workerID, Array(body), RedisConnection.milliseconds(ttl)])
     }
 
-    /// Every live worker's heartbeat (SCAN, so it never blocks the server).
+    /// Removes this worker's heartbeat (a clean stop leaves no ghost).
+    public static func remove(on connection: RedisConnection, prefix: String, workerID: String) throws {
+        let keys = Self.keys(prefix: prefix)
+        _ = try connection.pipeline([["HDEL", keys.beats, workerID], ["ZREM", keys.expiries, workerID]])
+    }
+
+    /// Every live worker's heartbeat.
     public static func all(on connection: RedisConnection, prefix: String) throws -> [WorkerHeartbeat] {
-        var cursor = "0"
-        var keys: [String] = []
-        repeat {
-            let reply = try connection.command("SCAN", cursor, "MATCH", "\(prefix):worker:*", "COUNT", 200)
-            guard let parts = reply.array, parts.count == 2, let next = parts[0].string else { break }
-            keys += (parts[1].array ?? []).compactMap(\.string)
-            cursor = next
-        } while cursor != "0"
-        guard !keys.isEmpty else { return [] }
+        let keys = Self.keys(prefix: prefix)
+        let bodies = try connection.evaluate(liveScript, keys: [keys.beats, keys.expiries]).array ?? []
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try connection.pipeline(keys.map { ["GET", $0] }).compactMap { reply in
+        return try bodies.compactMap { reply in
             try reply.bytes.map { try decoder.decode(WorkerHeartbeat.self, from: Data($0)) }
         }
     }
+
+    /// KEYS: beats, expiries. ARGV: worker id, body, ttl in ms. Both keys expire when no worker
+    /// has written for a whole TTL, when every heartbeat in them has expired anyway.
+    static let writeScript = RedisScript("""
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        local ttl = tonumber(ARGV[3])
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+        redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+        local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+        if #expired > 0 then
+            redis.call('HDEL', KEYS[1], unpack(expired))
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+        end
+        local keep = ttl * 3
+        redis.call('PEXPIRE', KEYS[1], keep)
+        redis.call('PEXPIRE', KEYS[2], keep)
+        return 1
+        """)
+
+    /// KEYS: beats, expiries. The bodies of the heartbeats that have not expired.
+    static let liveScript = RedisScript("""
+        local time = redis.call('TIME')
+        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+        local live = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf')
+        if #live == 0 then return {} end
+        return redis.call('HMGET', KEYS[1], unpack(live))
+        """)
 }

@@ -9,25 +9,29 @@ public struct RedisScript: Sendable, Hashable {
 }
 
 extension RedisConnection {
-    /// Runs `script` with its keys and arguments by EVALSHA, loading it first when needed.
+    /// Runs `script` with its keys and arguments by EVALSHA, loading it first when needed — on
+    /// the server that holds its keys, which on a cluster is the node serving their hash tag.
     @discardableResult
     public func evaluate(_ script: RedisScript, keys: [String] = [],
                          arguments: [any RedisArgument] = []) throws -> RedisReply {
-        let sha = try loadedScripts[script.source] ?? load(script)
+        let sha = try scriptSHAs[script.source] ?? load(script, near: keys.first)
         do {
             return try evalsha(sha, keys: keys, arguments: arguments)
         } catch let error as RedisError where error.serverErrorPrefix == "NOSCRIPT" {
-            return try evalsha(try load(script), keys: keys, arguments: arguments)
+            return try evalsha(try load(script, near: keys.first), keys: keys, arguments: arguments)
         }
     }
 
-    /// Loads `script` into the server's script cache and returns its SHA1.
+    /// Loads `script` into the script cache of the server holding `key` (any server without one)
+    /// and returns its SHA1.
     @discardableResult
-    public func load(_ script: RedisScript) throws -> String {
-        guard let sha = try command("SCRIPT", "LOAD", script.source).string else {
+    public func load(_ script: RedisScript, near key: String? = nil) throws -> String {
+        let arguments: [any RedisArgument] = ["SCRIPT", "LOAD", script.source]
+        let reply = try key.map { try command(arguments, routedBy: $0) } ?? command(arguments)
+        guard let sha = reply.string else {
             throw RedisError(.unexpectedReply, call: "SCRIPT LOAD", message: "expected the script's SHA1")
         }
-        loadedScripts[script.source] = sha
+        scriptSHAs[script.source] = sha
         return sha
     }
 

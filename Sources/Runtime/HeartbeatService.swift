@@ -4,7 +4,7 @@ import Queue
 import Redis
 import ServiceLifecycle
 
-/// Writes this worker's heartbeat every `interval`, under a key that expires after `ttl`.
+/// Writes this worker's heartbeat every `interval`, valid for `ttl`.
 ///
 /// A failed write (Redis down) is logged and tried again on the next tick; it never stops the worker.
 public struct HeartbeatService: Service {
@@ -45,7 +45,9 @@ public struct HeartbeatService: Service {
             try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
         // Leave no ghost behind on a clean stop.
-        let key = WorkerHeartbeat.key(prefix: prefix, workerID: snapshot().workerID)
-        _ = try? await redis.command(["DEL", key])
+        let workerID = snapshot().workerID
+        _ = try? await redis.withConnection { [prefix] in
+            try WorkerHeartbeat.remove(on: $0, prefix: prefix, workerID: workerID)
+        }
     }
 }

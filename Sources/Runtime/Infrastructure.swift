@@ -15,7 +15,7 @@ public struct Infrastructure: Sendable {
         let settings = databaseSchema.map { ["search_path": $0] } ?? [:]
         postgres = PostgresPool(url: databaseURL, size: postgresPoolSize, settings: settings,
                                 applicationName: applicationName)
-        redis = RedisClient(endpoint: try RedisEndpoint(url: redisURL), size: redisPoolSize)
+        redis = try RedisClient(url: redisURL, size: redisPoolSize)
         self.keyPrefix = keyPrefix
     }
 

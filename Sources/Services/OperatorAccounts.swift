@@ -61,7 +61,7 @@ public struct OperatorAccounts: Sendable {
         guard Self.isValidName(name), password.utf8.count <= 72 else { return .invalid }
         // Counted before the password is checked, so guesses sent in parallel cannot all slip under
         // the limit; a successful login clears the count.
-        let key = "\(keyPrefix):login-attempts:\(name)"
+        let key = "\(keyPrefix):login-attempts:{\(name)}"
         if let attempts = await countAttempt(key), attempts > maxFailures {
             let ttl = (try? await redis.command(["PTTL", key]).int) ?? nil
             return .rateLimited(retryAfterSeconds: max(1, (ttl ?? 60_000) / 1000))

@@ -55,44 +55,182 @@ public struct ScratchError: Error, CustomStringConvertible {
 }
 
 /// A Redis server of one test's own, on a free loopback port, that the test may stop and restart.
+///
+/// `arguments` are added to the command line (cluster mode, `--replicaof` …); with `sentinelConfig`
+/// the process is a sentinel running that configuration.
 public final class ScratchRedis: @unchecked Sendable {
     // @unchecked: a test uses its scratch server from one task at a time.
     public let port: Int
     public let directory: String
+    public let arguments: [String]
+    public let sentinelConfig: String?
 
-    public init() throws {
-        port = try freeLoopbackPort()
-        directory = NSTemporaryDirectory() + "scratch-redis-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    public init(port: Int? = nil, directory: String? = nil, arguments: [String] = [], sentinelConfig: String? = nil) throws {
+        self.port = try port ?? freeLoopbackPort()
+        self.directory = directory ?? NSTemporaryDirectory() + "scratch-redis-\(UUID().uuidString.prefix(8))"
+        self.arguments = arguments
+        self.sentinelConfig = sentinelConfig
+        try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
         try start()
     }
 
     public var url: String { "redis://127.0.0.1:\(port)/0" }
+    public var address: String { "127.0.0.1:\(port)" }
+    private var pidFile: String { "\(directory)/redis-\(port).pid" }
 
     public func start() throws {
-        let result = try runCommand(["redis-server", "--port", "\(port)", "--bind", "127.0.0.1",
-                                     "--dir", directory, "--save", "", "--appendonly", "no",
-                                     "--daemonize", "yes", "--pidfile", "\(directory)/redis.pid",
-                                     "--logfile", "\(directory)/redis.log"])
-        guard result.status == 0 else { throw ScratchError("redis-server failed: \(result.output)") }
-        for _ in 0..<200 {
-            if (try? runCommand(["redis-cli", "-p", "\(port)", "ping"]).output.contains("PONG")) == true { return }
-            usleep(20_000)
+        var command = ["redis-server"]
+        if let sentinelConfig {
+            let path = "\(directory)/sentinel-\(port).conf"
+            if !FileManager.default.fileExists(atPath: path) {
+                try sentinelConfig.write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            command += [path, "--sentinel"]
         }
-        throw ScratchError("redis-server did not answer on port \(port)")
+        command += ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory, "--daemonize", "yes",
+                    "--pidfile", pidFile, "--logfile", "\(directory)/redis-\(port).log"]
+        if sentinelConfig == nil { command += ["--save", "", "--appendonly", "no"] }
+        let result = try runCommand(command + arguments)
+        guard result.status == 0 else { throw ScratchError("redis-server failed: \(result.output)") }
+        guard pollUntil(seconds: 10, { self.answers() }) else {
+            throw ScratchError("redis-server did not answer on port \(port)")
+        }
+    }
+
+    /// Whether the server answers PING.
+    public func answers() -> Bool {
+        (try? runCommand(["redis-cli", "-p", "\(port)", "ping"]).output.contains("PONG")) == true
+    }
+
+    /// Runs redis-cli against this server and returns its output.
+    @discardableResult
+    public func cli(_ words: String...) throws -> String {
+        try runCommand(["redis-cli", "-p", "\(port)"] + words).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     public func stop() throws {
         try runCommand(["redis-cli", "-p", "\(port)", "shutdown", "nosave"])
-        for _ in 0..<200 {
-            if (try? runCommand(["redis-cli", "-p", "\(port)", "ping"]).output.contains("PONG")) != true { return }
-            usleep(20_000)
-        }
+        _ = pollUntil(seconds: 10) { !self.answers() }
+    }
+
+    /// Kills the server with SIGKILL (a crash: no goodbye to its clients, no failover handshake).
+    public func kill() throws {
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw ScratchError("no pid file for the Redis server on \(port)") }
+        Foundation.kill(pid, SIGKILL)
+        _ = pollUntil(seconds: 10) { !self.answers() }
+        try? FileManager.default.removeItem(atPath: pidFile)
     }
 
     deinit {
         _ = try? stop()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass; whether it held.
+@discardableResult
+public func pollUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(20_000)
+    }
+    return condition()
+}
+
+/// A Redis Cluster of the test's own on loopback: three primaries with one replica each.
+public final class ScratchRedisCluster: @unchecked Sendable {
+    public let nodes: [ScratchRedis]
+
+    public init(primaries: Int = 3, replicasEach: Int = 1) throws {
+        let directory = NSTemporaryDirectory() + "scratch-cluster-\(UUID().uuidString.prefix(8))"
+        var nodes: [ScratchRedis] = []
+        for _ in 0..<(primaries * (1 + replicasEach)) {
+            let port = try freeLoopbackPort()
+            // The cluster bus would be port + 10,000, past 65,535 for a high port: name one.
+            let bus = try freeLoopbackPort()
+            nodes.append(try ScratchRedis(port: port, directory: directory,
+                                          arguments: ["--cluster-enabled", "yes", "--cluster-config-file",
+                                                      "nodes-\(port).conf", "--cluster-node-timeout", "1000",
+                                                      "--cluster-port", "\(bus)"]))
+        }
+        self.nodes = nodes
+        let created = try runCommand(["redis-cli", "--cluster", "create"] + nodes.map(\.address)
+                                     + ["--cluster-replicas", "\(replicasEach)", "--cluster-yes"])
+        guard created.status == 0 else { throw ScratchError("redis-cli --cluster create failed: \(created.output)") }
+        guard pollUntil(seconds: 30, { self.isHealthy() }) else { throw ScratchError("the cluster did not become ok") }
+    }
+
+    /// `redis+cluster://` naming the first node only: the wrapper finds the others.
+    public var url: String { "redis+cluster://\(nodes[0].address)" }
+
+    /// Every live node says `cluster_state:ok` and agrees on which node serves every slot.
+    public func isHealthy() -> Bool {
+        let live = nodes.filter { $0.answers() }
+        return !live.isEmpty && live.allSatisfy { ((try? $0.cli("cluster", "info")) ?? "").contains("cluster_state:ok") }
+    }
+
+    /// The live primary serving `key` (as the first live node sees it).
+    public func primary(serving key: String) throws -> ScratchRedis {
+        guard let asker = nodes.first(where: { $0.answers() }) else { throw ScratchError("no node answers") }
+        let slot = try asker.cli("cluster", "keyslot", key)
+        guard let slotNumber = Int(slot) else { throw ScratchError("bad keyslot answer \(slot)") }
+        for line in try asker.cli("cluster", "nodes").split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count > 8, fields[2].contains("master"), !fields[2].contains("fail") else { continue }
+            for span in fields[8...] {
+                let bounds = span.split(separator: "-").compactMap { Int($0) }
+                if let low = bounds.first, low <= slotNumber, slotNumber <= (bounds.count > 1 ? bounds[1] : low) {
+                    let port = fields[1].split(separator: "@")[0].split(separator: ":").last.flatMap { Int($0) }
+                    if let node = nodes.first(where: { $0.port == port }) { return node }
+                }
+            }
+        }
+        throw ScratchError("no primary serves \(key)")
+    }
+}
+
+/// A Redis primary, one replica and three sentinels of the test's own on loopback.
+public final class ScratchSentinelGroup: @unchecked Sendable {
+    public let master = "onething"
+    public let primary: ScratchRedis
+    public let replica: ScratchRedis
+    public let sentinels: [ScratchRedis]
+
+    public init() throws {
+        let directory = NSTemporaryDirectory() + "scratch-sentinel-\(UUID().uuidString.prefix(8))"
+        primary = try ScratchRedis(directory: directory)
+        replica = try ScratchRedis(directory: directory, arguments: ["--replicaof", "127.0.0.1", "\(primary.port)"])
+        let config = """
+            sentinel monitor \(master) 127.0.0.1 \(primary.port) 2
+            sentinel down-after-milliseconds \(master) 1000
+            sentinel failover-timeout \(master) 5000
+            sentinel parallel-syncs \(master) 1
+
+            """
+        sentinels = try (0..<3).map { _ in try ScratchRedis(directory: directory, sentinelConfig: config) }
+        guard pollUntil(seconds: 30, { self.primaryPort() == self.primary.port && self.replicaLinked() }) else {
+            throw ScratchError("the sentinels did not see the primary and its replica")
+        }
+    }
+
+    public var url: String {
+        "redis+sentinel://" + sentinels.map(\.address).joined(separator: ",") + "/\(master)/0"
+    }
+
+    /// The port of the primary the first answering sentinel names.
+    public func primaryPort() -> Int? {
+        for sentinel in sentinels where sentinel.answers() {
+            let words = ((try? sentinel.cli("sentinel", "get-master-addr-by-name", master)) ?? "").split(separator: "\n")
+            if words.count == 2 { return Int(words[1]) }
+        }
+        return nil
+    }
+
+    private func replicaLinked() -> Bool {
+        ((try? replica.cli("info", "replication")) ?? "").contains("master_link_status:up")
     }
 }
 

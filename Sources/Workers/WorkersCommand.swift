@@ -108,7 +108,7 @@ extension WorkersCommand {
                                        currentTasks: current, startedAt: startedAt, beatAt: Date())
             }
             // Each agency's fetcher blocks on its stream, so blocking reads get connections (and threads) of their own.
-            let streams = RedisClient(endpoint: try RedisEndpoint(url: connection.redisURL), size: agencyList.count)
+            let streams = try RedisClient(url: connection.redisURL, size: agencyList.count)
             let publisher = TaskPublisher(redis: infrastructure.redis, prefix: infrastructure.keyPrefix)
             let calendar = try CalendarSettings.load(logger: logger, now: now())
             let agencyGateway = try AgencySettings.gateway(for: .queuedWork(lease: .seconds(leaseSeconds))) {
