@@ -160,8 +160,10 @@ VALUES ('00000000-0000-4000-8000-00000000d4a1', sha256(convert_to('bench-drain',
 """
 
 
-def seed_sql(first_task, count):
-    """Cases, pre-qualifications, queued tasks and their `filed` events for tasks [first, first+count)."""
+def seed_sql(first_task, count, age_s=0):
+    """Cases, pre-qualifications, queued tasks and their `filed` events for tasks [first, first+count).
+
+    `age_s` backdates the tasks as if they had been handed to Redis that long ago (the --lost run)."""
     last_task = first_task + count - 1
     first_case, last_case = first_task // PER_CASE, last_task // PER_CASE
     items = ", ".join(f"({k}, '{item}')" for k, item in enumerate(ITEMS))
@@ -191,9 +193,11 @@ SELECT {case_id_sql('n')}, seq,
 FROM (SELECT *, nextval('case_numbers') AS seq FROM bench_people ORDER BY n) s;
 WITH inserted AS (
   INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq,
-                     retiree_id_number)
+                     retiree_id_number, dispatched_at)
   SELECT {task_id_sql('i')}, c.id, it.item, split_part(it.item, '.', 1),
-         'queued', 0, now(), now() + interval '7 days', now(), c.seq, c.retiree_id_number
+         'queued', 0, now() - {age_s} * interval '1 second', now() + interval '7 days',
+         now() - {age_s} * interval '1 second', c.seq, c.retiree_id_number,
+         CASE WHEN {age_s} > 0 THEN now() - {age_s} * interval '1 second' END
   FROM generate_series({first_task}, {last_task}) i JOIN (VALUES {items}) it(k, item) ON it.k = i % {PER_CASE}
   JOIN cases c ON c.id = {case_id_sql(f'i / {PER_CASE}')}
   RETURNING id, case_id, item)
@@ -202,8 +206,8 @@ SELECT case_id, id, item, now(), NULL, 'queued', 0, 'agent:bench-drain', 'filed'
 """
 
 
-def seed(db, first_task, count):
-    db.query("BEGIN;\n" + seed_sql(first_task, count) + "\nCOMMIT")
+def seed(db, first_task, count, age_s=0):
+    db.query("BEGIN;\n" + seed_sql(first_task, count, age_s) + "\nCOMMIT")
     db.query("ANALYZE prequalifications, cases, tasks, events")  # this schema's tables only
     rows = db.query(f"""SELECT t.id::text, t.agency, t.attempt FROM generate_series({first_task}, {first_task + count - 1}) i
                         JOIN tasks t ON t.id = {task_id_sql('i')} WHERE t.status = 'queued' ORDER BY i""")
@@ -218,6 +222,33 @@ def xadd(prefix, task, agency, attempt):
 
 def stream_lengths(redis, prefix):
     return {a: redis.call("XLEN", f"{prefix}:{{{a}}}:stream") for a in AGENCIES}
+
+
+def entries_added(redis, prefix):
+    """Every entry ever added to the streams (XINFO STREAM's entries-added: trimming does not lower it)."""
+    total = 0
+    for a in AGENCIES:
+        try:
+            info = redis.call("XINFO", "STREAM", f"{prefix}:{{{a}}}:stream")
+        except RespError:  # no stream yet
+            continue
+        total += dict(zip(info[::2], info[1::2]))["entries-added"]
+    return total
+
+
+def used_memory(redis):
+    text = redis.call("INFO", "memory")
+    return int(next(l.split(":", 1)[1] for l in text.splitlines() if l.startswith("used_memory:")))
+
+
+def pending_per_stream(redis, prefix):
+    result = {}
+    for a in AGENCIES:
+        try:
+            result[a] = redis.call("XPENDING", f"{prefix}:{{{a}}}:stream", "workers")[0]
+        except RespError:
+            result[a] = 0
+    return result
 
 
 def pending_messages(redis, prefix):
@@ -391,10 +422,16 @@ def run(args):
 
         # 1. Seed and publish the whole backlog before any worker runs.
         t = time.monotonic()
+        result["redisUsedMemoryBefore"] = used_memory(redis)
         db.query(SEED_ACCOUNTS)
-        backlog = seed(db, 0, args.tasks)
+        backlog = seed(db, 0, args.tasks, age_s=120 if args.lost else 0)
         result["seedSeconds"] = round(time.monotonic() - t, 2)
         t = time.monotonic()
+        if args.lost:
+            # As after a FLUSHALL: PostgreSQL says every task was handed to Redis two minutes ago, and
+            # Redis has none of them. Only the reconciler can bring them back.
+            backlog = []
+            result["lost"] = True
         replies = redis.pipeline([xadd(args.prefix, *task) for task in backlog])
         bad = [r for r in replies if not isinstance(r, str)]
         if bad:
@@ -409,6 +446,25 @@ def run(args):
         procs = start_workers(args)
         # Only the backlog exists yet, so every task is in scope. Polled once a second: a scan of the
         # task table at the drain's own pace would take PostgreSQL time from the workers.
+        if args.lost:
+            recovered_at = None
+            deadline = time.monotonic() + args.deadline
+            while time.monotonic() < deadline:
+                republished = int(db.value("SELECT count(*) FROM tasks WHERE dispatched_at > now() - interval '100 seconds'"
+                                           " OR status <> 'queued'"))
+                if republished >= args.tasks:
+                    recovered_at = time.time()
+                    break
+                time.sleep(0.5)
+            if recovered_at:
+                seconds = recovered_at - launched
+                result["recovery"] = {"seconds": round(seconds, 2), "tasksPerSecond": round(args.tasks / seconds, 1),
+                                      "basis": "wall clock from the first worker's launch until every lost task was "
+                                               "republished (dispatched again) or already claimed, polled every 0.5 s"}
+                log(f"the reconciler republished {args.tasks} lost tasks in {seconds:.1f} s "
+                    f"({result['recovery']['tasksPerSecond']} tasks/s)")
+            check(invariants, "every lost task republished by the reconciler", recovered_at is not None,
+                  f"{args.tasks} tasks, deadline {args.deadline} s")
         finished, wall, _ = wait_until_finished(db, procs, None, args.tasks, args.deadline, poll_s=1.0)
         first_claim, last_success = db.query(
             "SELECT extract(epoch FROM min(at) FILTER (WHERE to_status = 'running')), "
@@ -437,7 +493,7 @@ def run(args):
         result["claimEvents"] = claims
         result["tasksClaimedMoreThanOnce"] = reclaimed
         # Messages beyond those published: the reconciler republishes tasks still queued after 60 s.
-        result["extraStreamMessages"] = sum(stream_lengths(redis, args.prefix).values()) - args.tasks
+        result["extraStreamMessages"] = entries_added(redis, args.prefix) - (0 if args.lost else args.tasks)
 
         # 4. Pickup latency on the idle queue, one task at a time.
         if finished and args.latency_tasks > 0:
@@ -471,7 +527,28 @@ def run(args):
             if done:
                 verify(db, scope, args.latency_tasks, invariants, "idle pickups")
 
-        # 5. Peak RSS, then stop.
+        # 5. Bounded streams: the janitor (every 10 s in each worker) trims what was acknowledged.
+        if finished:
+            t = time.monotonic()
+            trimmed = False
+            while time.monotonic() - t < 90:
+                lengths, pending = stream_lengths(redis, args.prefix), pending_per_stream(redis, args.prefix)
+                if all(lengths[a] == pending[a] for a in AGENCIES):
+                    trimmed = True
+                    break
+                time.sleep(0.5)
+            result["streamsAfterDrain"] = {"entries": lengths, "pending": pending,
+                                           "trimmedWithinSeconds": round(time.monotonic() - t, 1)}
+            result["redisUsedMemoryAfter"] = used_memory(redis)
+            grown = result["redisUsedMemoryAfter"] - result["redisUsedMemoryBefore"]
+            result["redisUsedMemoryGrowthMiB"] = round(grown / 1048576, 2)
+            check(invariants, "after the drain the streams hold only unacknowledged entries", trimmed,
+                  f"entries {lengths}, pending {pending}")
+            check(invariants, "Redis used_memory back within 8 MiB of where it started", grown < 8 * 1048576,
+                  f"{result['redisUsedMemoryBefore']} -> {result['redisUsedMemoryAfter']} bytes "
+                  f"({result['redisUsedMemoryGrowthMiB']} MiB)")
+
+        # 6. Peak RSS, then stop.
         result["pendingMessagesAtEnd"] = pending_messages(redis, args.prefix)
         result["workerPeakRssMiB"] = [kib_to_mib(proc_status(p.pid).get("VmHWM")) for p in procs]
         result["workerRssMiB"] = [kib_to_mib(proc_status(p.pid).get("VmRSS")) for p in procs]
@@ -522,6 +599,15 @@ def report(args):
                    f"than once; {r.get('extraStreamMessages')} stream messages beyond those published; "
                    f"{r.get('pendingMessagesAtEnd')} unacknowledged at the end"),
     ]
+    if r.get("recovery"):
+        rows.append(("reconciler recovery", f"{r['recovery']['tasksPerSecond']} tasks/s: {r['tasks']} lost tasks "
+                                            f"republished in {r['recovery']['seconds']} s ({r['recovery']['basis']})"))
+    if "redisUsedMemoryAfter" in r:
+        streams = r.get("streamsAfterDrain", {})
+        rows.append(("Redis after the drain", f"used_memory {r['redisUsedMemoryBefore']} -> {r['redisUsedMemoryAfter']} bytes "
+                                              f"({r['redisUsedMemoryGrowthMiB']:+} MiB); stream entries {streams.get('entries')}, "
+                                              f"pending {streams.get('pending')}, trimmed within "
+                                              f"{streams.get('trimmedWithinSeconds')} s"))
     p = r.get("pickupMs")
     if p:
         rows.append(("idle pickup latency", f"p50 {p['p50']} ms, p99 {p['p99']} ms, max {p['max']} ms, min {p['min']} ms "
@@ -554,6 +640,8 @@ def report(args):
                "invariants": {i["name"]: i["ok"] for i in r["invariants"]},
                "tasksClaimedMoreThanOnce": r.get("tasksClaimedMoreThanOnce"),
                "extraStreamMessages": r.get("extraStreamMessages"), "workerLogLines": r.get("workerLogLines"),
+               "recovery": r.get("recovery"), "redisUsedMemoryBefore": r.get("redisUsedMemoryBefore"),
+               "redisUsedMemoryAfter": r.get("redisUsedMemoryAfter"), "streamsAfterDrain": r.get("streamsAfterDrain"),
                "machine": machine}
     print()
     print(json.dumps(summary, ensure_ascii=False))
@@ -578,6 +666,8 @@ def main():
     r.add_argument("--stop-deadline", type=float, default=30)
     r.add_argument("--log-dir", default=".")
     r.add_argument("--pid-file")
+    r.add_argument("--lost", action="store_true",
+                   help="publish nothing: the tasks are lost as after a FLUSHALL, and the reconciler must find them")
     r.add_argument("--out", required=True)
     p = sub.add_parser("report")
     p.add_argument("--result", required=True)

@@ -129,13 +129,15 @@ class RedisCluster:
                         low, _, high = span.partition("-")
                         if low.isdigit() and int(low) <= slot <= int(high or low):
                             return int(fields[1].split("@")[0].split(":")[1])
-        raise RuntimeError("no primary found")
+        return None  # mid-failover: the failed primary's replica has not taken over yet
 
     def fault(self):
         victim = self.primary_of("{social}")
+        if victim is None:
+            raise RuntimeError("no primary serves {social}")
         log(f"killing the cluster primary on {victim} (it serves {{social}})")
         self.nodes.kill(victim)
-        wait_for(lambda: self.primary_of("{social}") != victim and self.healthy(), 60, "the cluster failover")
+        wait_for(lambda: self.primary_of("{social}") not in (None, victim) and self.healthy(), 60, "the cluster failover")
         log(f"failover done: {{social}} is served by {self.primary_of('{social}')}; restarting {victim} as a replica")
         self.nodes.start(victim, "--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{victim}.conf",
                          "--cluster-node-timeout", "2000", "--cluster-port", str(self.bus[victim]), *DATA_NODE)
