@@ -193,11 +193,10 @@ SELECT {case_id_sql('n')}, seq,
 FROM (SELECT *, nextval('case_numbers') AS seq FROM bench_people ORDER BY n) s;
 WITH inserted AS (
   INSERT INTO tasks (id, case_id, item, agency, status, attempt, ready_at, due_by, updated_at, case_seq,
-                     retiree_id_number, dispatched_at)
+                     retiree_id_number)
   SELECT {task_id_sql('i')}, c.id, it.item, split_part(it.item, '.', 1),
          'queued', 0, now() - {age_s} * interval '1 second', now() + interval '7 days',
-         now() - {age_s} * interval '1 second', c.seq, c.retiree_id_number,
-         CASE WHEN {age_s} > 0 THEN now() - {age_s} * interval '1 second' END
+         now() - {age_s} * interval '1 second', c.seq, c.retiree_id_number
   FROM generate_series({first_task}, {last_task}) i JOIN (VALUES {items}) it(k, item) ON it.k = i % {PER_CASE}
   JOIN cases c ON c.id = {case_id_sql(f'i / {PER_CASE}')}
   RETURNING id, case_id, item)
@@ -428,8 +427,8 @@ def run(args):
         result["seedSeconds"] = round(time.monotonic() - t, 2)
         t = time.monotonic()
         if args.lost:
-            # As after a FLUSHALL: PostgreSQL says every task was handed to Redis two minutes ago, and
-            # Redis has none of them. Only the reconciler can bring them back.
+            # As after a FLUSHALL: PostgreSQL says every task became ready two minutes ago (and was
+            # handed to Redis then), and Redis has none of them. Only the reconciler brings them back.
             backlog = []
             result["lost"] = True
         replies = redis.pipeline([xadd(args.prefix, *task) for task in backlog])

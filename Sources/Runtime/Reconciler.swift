@@ -48,13 +48,16 @@ public struct Reconciler: Service {
         let margin = Self.margin
         let before = backlog.compactMapValues { $0.oldestUndeliveredAt?.addingTimeInterval(-margin) }
         var total = 0
+        var cursor: Reconciliation.Cursor?
         while true {
-            let page = try await postgres.withConnection {
-                try Reconciliation.overdue(now: instant, bound: bound, before: before, limit: pageSize, on: $0)
+            let (page, next) = try await postgres.withConnection { [cursor] in
+                try Reconciliation.overdue(now: instant, bound: bound, before: before, limit: pageSize,
+                                           after: cursor, on: $0)
             }
             // Delayed work that is already due goes straight to the stream.
             try await publisher.publish(page.map { ($0.id, $0.agency.rawValue, $0.attempt) })
             total += page.count
+            cursor = next
             if page.count < pageSize || Task.isCancelled { return total }
         }
     }

@@ -5,7 +5,18 @@ import Postgres
 /// Finds work that PostgreSQL says is ready but that no worker has claimed within a bound:
 /// Redis lost it (flush, restart without persistence, failover) or it was never published.
 public enum Reconciliation {
-    /// The tasks to hand to Redis again, and marks them dispatched now.
+    /// Where a pass has got to among due delayed work, so its next page starts after it.
+    public struct Cursor: Sendable, Equatable {
+        public var dueAt: Date
+        public var id: UUID
+    }
+
+    /// One page of tasks to hand to Redis again, marked dispatched now; and the cursor for the next
+    /// page of the same pass.
+    ///
+    /// Lost ready work comes first: republishing a task moves it past the range its agency's index
+    /// walk reads, so each page starts where the last ended without a cursor. Then due delayed
+    /// work, after `cursor` (a pass starts with nil).
     ///
     /// Runs under a transaction-level advisory lock, so of any number of workers exactly one
     /// reconciles at a time; the others get nothing.
@@ -14,42 +25,65 @@ public enum Reconciliation {
     ///   to Redis after it are taken to be still in the stream, unread (healthy backlog). An agency
     ///   missing here uses `now - bound`.
     public static func overdue(now: Date, bound: Duration, before: [Agency: Date] = [:], limit: Int,
-                               on db: PostgresConnection) throws -> [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)] {
+                               after cursor: Cursor? = nil, on db: PostgresConnection)
+        throws -> (tasks: [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)], next: Cursor?) {
         try db.transaction { db in
             let locked = try db.query("SELECT pg_try_advisory_xact_lock($1) AS locked",
                                       [try SingletonLock.key("reconciler", on: db)],
                                       name: "reconcilerLock").first?.decode(Bool.self, "locked") ?? false
-            guard locked else { return [] }
+            guard locked else { return ([], nil) }
             let cutoff = now.addingTimeInterval(-Double(bound.components.seconds))
             let agencies = Agency.allCases
-            let rows = try db.query(Self.select, [cutoff, limit, agencies.map(\.rawValue),
-                                                  agencies.map { min(cutoff, before[$0] ?? cutoff) }])
-            let found = try rows.map { row in
-                (id: try row.decode(UUID.self, "id"), agency: try row.decodeEnum(Agency.self, "agency"),
-                 attempt: try row.decode(Int.self, "attempt"), dueAt: try row.decodeIfPresent(Date.self, "next_attempt_at"))
+            var found: [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)] = []
+            var next = cursor
+            if cursor == nil {
+                let rows = try db.query(Self.queued, [limit, agencies.map(\.rawValue),
+                                                      agencies.map { min(cutoff, before[$0] ?? cutoff) }])
+                found = try rows.map { row in
+                    (id: try row.decode(UUID.self, "id"), agency: try row.decodeEnum(Agency.self, "agency"),
+                     attempt: try row.decode(Int.self, "attempt"), dueAt: nil)
+                }
+            }
+            if found.count < limit {
+                let start = cursor ?? Cursor(dueAt: Date(timeIntervalSince1970: 0), id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+                let rows = try db.query(Self.delayed, [cutoff, limit - found.count, start.dueAt, start.id])
+                for row in rows {
+                    let dueAt = try row.decode(Date.self, "next_attempt_at")
+                    let id = try row.decode(UUID.self, "id")
+                    found.append((id: id, agency: try row.decodeEnum(Agency.self, "agency"),
+                                  attempt: try row.decode(Int.self, "attempt"), dueAt: dueAt))
+                    next = Cursor(dueAt: dueAt, id: id)
+                }
+                // From here on the queued work is done for this pass: page the delayed work only.
+                if next == nil { next = start }
             }
             if !found.isEmpty {
                 try db.query("UPDATE tasks SET dispatched_at = $2 WHERE id = ANY($1)", [found.map(\.id), now],
                              name: "markDispatched")
             }
-            return found
+            return (found, next)
         }
     }
 
-    /// Queued work not dispatched since the cutoff, and delayed work whose time passed before it:
-    /// two index walks (`tasks_waiting_dispatch`, `tasks_delayed_due`), so a million tasks waiting
-    /// for a later day cost nothing here.
-    private static let select = PreparedStatement(name: "overdueTasks", sql: """
-        SELECT id, agency, attempt, next_attempt_at FROM (
-            (SELECT t.id, t.agency, t.attempt, t.next_attempt_at, t.updated_at
-             FROM tasks t JOIN unnest($3::text[], $4::timestamptz[]) AS a(agency, before) ON a.agency = t.agency
-             WHERE t.status = 'queued' AND COALESCE(t.dispatched_at, t.ready_at, t.updated_at) < a.before
-             ORDER BY t.updated_at LIMIT $2)
-            UNION ALL
-            (SELECT id, agency, attempt, next_attempt_at, updated_at FROM tasks
-             WHERE status IN ('retrying', 'scheduled', 'awaitingConditions') AND next_attempt_at < $1
-               AND COALESCE(dispatched_at, updated_at) < $1
-             ORDER BY updated_at LIMIT $2)
-        ) due ORDER BY updated_at LIMIT $2
+    /// Queued work not handed to Redis since its agency's bound: one walk of `tasks_handed_over`
+    /// per agency, in the order of the hand-over.
+    private static let queued = PreparedStatement(name: "overdueQueued", sql: """
+        SELECT l.id, l.agency, l.attempt FROM unnest($2::text[], $3::timestamptz[]) AS a(agency, before)
+        CROSS JOIN LATERAL (
+            SELECT t.id, t.agency, t.attempt, COALESCE(t.dispatched_at, t.ready_at, t.updated_at) AS since
+            FROM tasks t
+            WHERE t.status = 'queued' AND t.agency = a.agency
+              AND COALESCE(t.dispatched_at, t.ready_at, t.updated_at) < a.before
+            ORDER BY COALESCE(t.dispatched_at, t.ready_at, t.updated_at) LIMIT $1) l
+        ORDER BY l.since LIMIT $1
+        """)
+
+    /// Delayed work whose time passed before the cutoff and that was not handed over since, after
+    /// the cursor: a walk of `tasks_delayed_due`.
+    private static let delayed = PreparedStatement(name: "overdueDelayed", sql: """
+        SELECT id, agency, attempt, next_attempt_at FROM tasks
+        WHERE status IN ('retrying', 'scheduled', 'awaitingConditions') AND next_attempt_at < $1
+          AND COALESCE(dispatched_at, updated_at) < $1 AND (next_attempt_at, id) > ($3, $4)
+        ORDER BY next_attempt_at, id LIMIT $2
         """)
 }
