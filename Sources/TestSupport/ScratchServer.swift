@@ -129,8 +129,16 @@ public final class ScratchPostgres: @unchecked Sendable {
         guard result.status == 0 else { throw ScratchError("pg_ctl start failed: \(result.output)") }
     }
 
-    public func stop() throws {
-        try runAsServer(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+    /// Stops the server: `immediate` (the default) as a crash would, `fast` as an operator's restart.
+    public func stop(mode: String = "immediate") throws {
+        try runAsServer(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-m", mode, "-w", "stop"])
+    }
+
+    /// A fast shutdown and a start: what a planned restart or a minor upgrade does to clients.
+    public func restart() throws {
+        let stopped = try runAsServer(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-m", "fast", "-w", "stop"])
+        guard stopped.status == 0 else { throw ScratchError("pg_ctl stop failed: \(stopped.output)") }
+        try start()
     }
 
     private func runAsServer(_ arguments: [String]) throws -> (status: Int32, output: String) {
