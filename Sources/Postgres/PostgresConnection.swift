@@ -28,19 +28,28 @@ public final class PostgresConnection {
     /// The depth of `transaction` calls; nested calls use savepoints.
     var transactionDepth = 0
 
-    /// Opens a connection from a `postgres://` URL.
+    /// Opens a connection from a `postgres://` URL (libpq's multi-host form included).
     ///
-    /// `settings` become session parameters (`search_path`, `statement_timeout` …).
+    /// `settings` become session parameters (`search_path` …); `session` sets the time limits and
+    /// keepalives. What the URL itself sets wins: its `options=-c …` are appended after ours (the
+    /// server keeps the last value of a setting) and its keywords (`connect_timeout`, `keepalives…`)
+    /// come after ours in libpq's list, so they override.
     public init(url: String, settings: [String: String] = [:], connectTimeout: Int = 5,
-                applicationName: String = "retirement-one-thing") throws {
+                applicationName: String = "retirement-one-thing", session: PostgresSession = .default) throws {
         var options = "-c TimeZone=UTC -c DateStyle=ISO,YMD"
-        for (name, value) in settings.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in session.serverSettings + settings.sorted(by: { $0.key < $1.key }) {
             let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: " ", with: "\\ ")
             options += " -c \(name)=\(escaped)"
         }
-        let keywords = ["dbname", "connect_timeout", "application_name", "client_encoding", "options"]
-        let values = [url, String(connectTimeout), applicationName, "UTF8", options]
+        if let own = try Self.urlOption("options", in: url), !own.isEmpty {
+            options += " " + own
+        }
+        let before = [("connect_timeout", String(connectTimeout)), ("application_name", applicationName)]
+            + session.connectionKeywords
+        let after = [("client_encoding", "UTF8"), ("options", options)]
+        let keywords = before.map(\.0) + ["dbname"] + after.map(\.0)
+        let values = before.map(\.1) + [url] + after.map(\.1)
         let conn = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -62,6 +71,35 @@ public final class PostgresConnection {
     deinit {
         PQfinish(connection)
         farewell.deallocate()
+    }
+
+    /// The value `keyword` has in a connection string or URL, nil when it does not set it.
+    static func urlOption(_ keyword: String, in url: String) throws -> String? {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(url, &errorMessage) else {
+            let message = errorMessage.map { Self.firstLine($0) } ?? "the database URL cannot be parsed"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(.invalidConfiguration, call: "connect", message: message)
+        }
+        defer { PQconninfoFree(parsed) }
+        var option = parsed
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
+    }
+
+    /// The value libpq uses for a connection keyword (`keepalives_idle`, `host` …) on this connection.
+    public func connectionOption(_ keyword: String) -> String? {
+        guard let options = PQconninfo(connection) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
     }
 
     /// Whether libpq considers the connection usable.

@@ -11,10 +11,11 @@ public struct Infrastructure: Sendable {
     public let keyPrefix: String
 
     public init(databaseURL: String, redisURL: String, keyPrefix: String = "rot", databaseSchema: String? = nil,
-                postgresPoolSize: Int = 8, redisPoolSize: Int = 4, applicationName: String) throws {
+                postgresPoolSize: Int = 8, redisPoolSize: Int = 4, applicationName: String,
+                session: PostgresSession = .default) throws {
         let settings = databaseSchema.map { ["search_path": $0] } ?? [:]
         postgres = PostgresPool(url: databaseURL, size: postgresPoolSize, settings: settings,
-                                applicationName: applicationName)
+                                applicationName: applicationName, session: try session.validated())
         redis = RedisClient(endpoint: try RedisEndpoint(url: redisURL), size: redisPoolSize)
         self.keyPrefix = keyPrefix
     }
@@ -23,7 +24,8 @@ public struct Infrastructure: Sendable {
                 applicationName: String) throws {
         try self.init(databaseURL: options.databaseURL, redisURL: options.redisURL, keyPrefix: options.keyPrefix,
                       databaseSchema: options.databaseSchema, postgresPoolSize: postgresPoolSize,
-                      redisPoolSize: redisPoolSize, applicationName: applicationName)
+                      redisPoolSize: redisPoolSize, applicationName: applicationName,
+                      session: try options.databaseSession)
     }
 
     /// Applies pending migrations, retrying while PostgreSQL is not up yet (a fresh start).

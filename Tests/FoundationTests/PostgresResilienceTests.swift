@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Runtime
 import Testing
 import TestSupport
 
@@ -72,6 +73,83 @@ struct PostgresResilienceTests {
             received += try listener.waitForNotifications(timeout: .milliseconds(200))
         }
         #expect(received.map(\.payload) == ["one"])
+    }
+
+    // MARK: Session settings
+
+    @Test("the default time limits and keepalives apply to every session")
+    func defaultSessionSettings() throws {
+        let db = try PostgresConnection(url: TestEnvironment.databaseURL)
+        #expect(try show("statement_timeout", on: db) == "30s")
+        #expect(try show("lock_timeout", on: db) == "10s")
+        #expect(try show("idle_in_transaction_session_timeout", on: db) == "1min")
+        #expect(try show("TimeZone", on: db) == "UTC")
+        #expect(db.connectionOption("keepalives") == "1")
+        #expect(db.connectionOption("keepalives_idle") == "30")
+        #expect(db.connectionOption("keepalives_interval") == "10")
+        #expect(db.connectionOption("keepalives_count") == "3")
+    }
+
+    @Test("the URL's own options and keywords win over ours, and ours still apply to the rest")
+    func urlWins() throws {
+        let url = TestEnvironment.databaseURL
+        let separator = url.contains("?") ? "&" : "?"
+        let db = try PostgresConnection(
+            url: url + separator + "options=-c%20statement_timeout%3D1234&keepalives_idle=7&connect_timeout=3",
+            settings: ["search_path": "pg_catalog"])
+        #expect(try show("statement_timeout", on: db) == "1234ms")
+        #expect(try show("lock_timeout", on: db) == "10s")
+        #expect(try show("search_path", on: db) == "pg_catalog")
+        #expect(try show("DateStyle", on: db) == "ISO, YMD")
+        #expect(db.connectionOption("keepalives_idle") == "7")
+        #expect(db.connectionOption("connect_timeout") == "3")
+        #expect(db.connectionOption("keepalives_count") == "3")
+    }
+
+    @Test("the lock timeout ends a wait on a row another session holds")
+    func lockTimeoutFires() throws {
+        let schema = try TestSchema("lock")
+        defer { try? schema.drop() }
+        let holder = try schema.connect()
+        let waiter = try PostgresConnection(url: schema.url, settings: schema.settings,
+                                            session: PostgresSession(lockTimeoutMilliseconds: 300))
+        try holder.execute(script: "CREATE TABLE t (id integer PRIMARY KEY, n integer); INSERT INTO t VALUES (1, 0)",
+                           name: "create")
+        try holder.query("BEGIN")
+        try holder.query("SELECT n FROM t WHERE id = 1 FOR UPDATE")
+        let started = ContinuousClock.now
+        do {
+            try waiter.query("UPDATE t SET n = 1 WHERE id = 1")
+            Issue.record("the update must wait for the lock and give up")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "55P03")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        try holder.query("ROLLBACK")
+        // The waiter's session is still usable afterwards.
+        #expect(try waiter.query("UPDATE t SET n = 2 WHERE id = 1").affectedRows == 1)
+    }
+
+    @Test("session settings from the environment: defaults, values, and refusals naming the variable")
+    func sessionFromEnvironment() throws {
+        #expect(try ConnectionOptions.session(environment: [:]) == .default)
+        let set = try ConnectionOptions.session(environment: [
+            "DATABASE_STATEMENT_TIMEOUT_MS": "0", "DATABASE_LOCK_TIMEOUT_MS": "2500",
+            "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS": "90000", "DATABASE_KEEPALIVES_IDLE_SECONDS": "15",
+            "DATABASE_KEEPALIVES_INTERVAL_SECONDS": "5", "DATABASE_KEEPALIVES_COUNT": "4",
+        ])
+        #expect(set == PostgresSession(statementTimeoutMilliseconds: 0, lockTimeoutMilliseconds: 2500,
+                                       idleInTransactionTimeoutMilliseconds: 90_000, keepalivesIdleSeconds: 15,
+                                       keepalivesIntervalSeconds: 5, keepalivesCount: 4))
+        for (name, value) in [("DATABASE_LOCK_TIMEOUT_MS", "ten"), ("DATABASE_STATEMENT_TIMEOUT_MS", "-1"),
+                              ("DATABASE_KEEPALIVES_COUNT", "0"), ("DATABASE_KEEPALIVES_IDLE_SECONDS", "1.5")] {
+            do {
+                _ = try ConnectionOptions.session(environment: [name: value])
+                Issue.record("\(name)=\(value) must be refused")
+            } catch {
+                #expect("\(error)".contains(name))
+            }
+        }
     }
 
     private func show(_ setting: String, on db: PostgresConnection) throws -> String? {
