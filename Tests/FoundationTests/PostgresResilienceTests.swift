@@ -152,6 +152,41 @@ struct PostgresResilienceTests {
         }
     }
 
+    // MARK: Failover
+
+    @Test("multi-host URL: after the primary stops and the standby is promoted, writes go on with the data")
+    func failoverToPromotedStandby() async throws {
+        let primary = try ScratchPostgres()
+        let standby = try ScratchStandby(of: primary)
+        let url = "postgres://scratch@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/postgres"
+            + "?target_session_attrs=read-write"
+        let pool = PostgresPool(url: url, size: 2)
+        try await pool.query("CREATE TABLE ledger (n integer PRIMARY KEY, at_port integer)")
+        for n in 1...3 {
+            try await pool.query("INSERT INTO ledger VALUES ($1, current_setting('port')::int)", [n])
+        }
+        let replica = try PostgresConnection(url: standby.url)
+        #expect(try show("transaction_read_only", on: replica) == "on")
+        let replayed = try waitUntilSync {
+            try replica.query("SELECT count(*) AS n FROM ledger").first?.decode(Int.self, "n") == 3
+        }
+        #expect(replayed)
+
+        try primary.stop(mode: "fast")
+        try standby.promote()
+        let promoted = try waitUntilSync {
+            try replica.query("SELECT pg_is_in_recovery() AS r").first?.decode(Bool.self, "r") == false
+        }
+        #expect(promoted)
+
+        try await pool.query("INSERT INTO ledger VALUES (4, current_setting('port')::int)")
+        let rows = try await pool.query("SELECT n, at_port FROM ledger ORDER BY n")
+        #expect(try rows.map { try $0.decode(Int.self, "n") } == [1, 2, 3, 4])
+        #expect(try rows.map { try $0.decode(Int.self, "at_port") }
+                == [primary.port, primary.port, primary.port, standby.port])
+        try await pool.shutdown()
+    }
+
     private func show(_ setting: String, on db: PostgresConnection) throws -> String? {
         try db.query("SELECT current_setting($1) AS value", [setting]).first?.decode(String.self, "value")
     }
