@@ -44,6 +44,22 @@ public struct ConnectionOptions: ParsableArguments, Sendable {
         keyPrefixFlag ?? Environment.value("REDIS_KEY_PREFIX") ?? "rot"
     }
 
+    /// A replica for the dashboard's read-only pages (env DATABASE_READ_URL); nil reads from the primary.
+    public var databaseReadURL: String? {
+        Environment.value("DATABASE_READ_URL")
+    }
+
+    /// How far behind the replica may be before reads go to the primary (env DATABASE_READ_MAX_LAG_SECONDS, 10).
+    public var databaseReadMaxLagSeconds: Double {
+        get throws {
+            guard let text = Environment.value("DATABASE_READ_MAX_LAG_SECONDS") else { return 10 }
+            guard let seconds = Double(text), seconds.isFinite, seconds > 0 else {
+                throw ValidationError("DATABASE_READ_MAX_LAG_SECONDS must be a number of seconds above 0")
+            }
+            return seconds
+        }
+    }
+
     /// The session's time limits and keepalives, from the environment (see `session(environment:)`).
     public var databaseSession: PostgresSession {
         get throws { try Self.session(environment: ProcessInfo.processInfo.environment) }
