@@ -59,11 +59,12 @@ extension DashboardDependencies {
         return DashboardDependencies(
             accounts: OperatorAccounts(postgres: infrastructure.postgres, redis: infrastructure.redis,
                                        keyPrefix: infrastructure.keyPrefix, logger: logger, now: now),
-            overview: LiveOverview(service: OverviewService(postgres: infrastructure.postgres, redis: infrastructure.redis,
+            overview: LiveOverview(service: OverviewService(postgres: infrastructure.postgres, reads: infrastructure.reads,
+                                                            redis: infrastructure.redis,
                                                             keyPrefix: infrastructure.keyPrefix, now: now),
                                    logger: logger),
             postgres: infrastructure.postgres, actions: api.actions, now: now, calendar: api.filing.calendar,
-            secureCookies: secureCookies)
+            secureCookies: secureCookies, reads: infrastructure.reads)
     }
 }
 

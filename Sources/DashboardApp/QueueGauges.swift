@@ -2,7 +2,8 @@ import Metrics
 import Services
 
 /// The dashboard's `/metrics` queue figures per agency, from the overview: ready, in flight,
-/// delayed, failed, dead, past their time limit, and the oldest waiting message's age.
+/// delayed, failed, dead, past their time limit, and the oldest waiting message's age; with a read
+/// replica, whether it answers and its lag.
 /// (Outcomes per item, processing and waiting histograms and breaches are the workers' `/metrics`.)
 public enum QueueGauges {
     public static func record(_ overview: Overview, factory: any MetricsFactory = MetricsSystem.factory) {
@@ -22,5 +23,12 @@ public enum QueueGauges {
             Gauge(label: "onething_queue_oldest_waiting_seconds", dimensions: agency, factory: factory).record(queue.oldestWaitingSeconds ?? 0)
         }
         Gauge(label: "onething_workers_alive", factory: factory).record(overview.workers.count)
+        if let replica = overview.replica {
+            // Only with DATABASE_READ_URL; the lag only while the replica answers.
+            Gauge(label: "onething_replica_up", factory: factory).record(replica.lagSeconds == nil ? 0 : 1)
+            if let lag = replica.lagSeconds {
+                Gauge(label: "onething_replica_lag_seconds", factory: factory).record(lag)
+            }
+        }
     }
 }

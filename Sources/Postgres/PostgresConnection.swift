@@ -1,5 +1,6 @@
 import CLibpq
 import Foundation
+import Glibc
 
 /// A statement prepared once per connection and run by name afterwards.
 public struct PreparedStatement: Sendable, Hashable {
@@ -15,27 +16,40 @@ public struct PreparedStatement: Sendable, Hashable {
 /// One connection to PostgreSQL over libpq: owns its `PGconn`, frees it exactly once.
 ///
 /// Not Sendable: used by one thread at a time (see `PostgresPool`). Values are always bound as
-/// `$n` parameters. Sessions run in UTC with ISO dates. When the server goes away, the failing
-/// call throws `connectionLost` and the next call reconnects.
+/// `$n` parameters. Sessions run in UTC with ISO dates. A session that ended while the connection
+/// sat idle (a restart, a failover) is found and replaced before the next command is sent; one
+/// that breaks during a command makes that command throw `connectionLost`, and the next call
+/// outside a transaction reconnects. Nothing is ever retried after it was sent.
 public final class PostgresConnection {
     private let connection: OpaquePointer
     private var prepared: Set<String> = []
+    /// Raised by the notice receiver when the server sent this idle session a FATAL farewell.
+    private let farewell = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     /// The depth of `transaction` calls; nested calls use savepoints.
     var transactionDepth = 0
 
-    /// Opens a connection from a `postgres://` URL.
+    /// Opens a connection from a `postgres://` URL (libpq's multi-host form included).
     ///
-    /// `settings` become session parameters (`search_path`, `statement_timeout` …).
+    /// `settings` become session parameters (`search_path` …); `session` sets the time limits and
+    /// keepalives. What the URL itself sets wins: its `options=-c …` are appended after ours (the
+    /// server keeps the last value of a setting) and its keywords (`connect_timeout`, `keepalives…`)
+    /// come after ours in libpq's list, so they override.
     public init(url: String, settings: [String: String] = [:], connectTimeout: Int = 5,
-                applicationName: String = "retirement-one-thing") throws {
+                applicationName: String = "retirement-one-thing", session: PostgresSession = .default) throws {
         var options = "-c TimeZone=UTC -c DateStyle=ISO,YMD"
-        for (name, value) in settings.sorted(by: { $0.key < $1.key }) {
+        for (name, value) in session.serverSettings + settings.sorted(by: { $0.key < $1.key }) {
             let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: " ", with: "\\ ")
             options += " -c \(name)=\(escaped)"
         }
-        let keywords = ["dbname", "connect_timeout", "application_name", "client_encoding", "options"]
-        let values = [url, String(connectTimeout), applicationName, "UTF8", options]
+        if let own = try Self.urlOption("options", in: url), !own.isEmpty {
+            options += " " + own
+        }
+        let before = [("connect_timeout", String(connectTimeout)), ("application_name", applicationName)]
+            + session.connectionKeywords
+        let after = [("client_encoding", "UTF8"), ("options", options)]
+        let keywords = before.map(\.0) + ["dbname"] + after.map(\.0)
+        let values = before.map(\.1) + [url] + after.map(\.1)
         let conn = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)
@@ -49,12 +63,43 @@ public final class PostgresConnection {
             PQfinish(conn)
             throw PostgresError(.connectionFailed, call: "connect", message: message)
         }
-        clibpq_silence_notices(conn)
+        farewell.initialize(to: 0)
+        clibpq_watch_notices(conn, farewell)
         self.connection = conn
     }
 
     deinit {
         PQfinish(connection)
+        farewell.deallocate()
+    }
+
+    /// The value `keyword` has in a connection string or URL, nil when it does not set it.
+    static func urlOption(_ keyword: String, in url: String) throws -> String? {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(url, &errorMessage) else {
+            let message = errorMessage.map { Self.firstLine($0) } ?? "the database URL cannot be parsed"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(.invalidConfiguration, call: "connect", message: message)
+        }
+        defer { PQconninfoFree(parsed) }
+        var option = parsed
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
+    }
+
+    /// The value libpq uses for a connection keyword (`keepalives_idle`, `host` …) on this connection.
+    public func connectionOption(_ keyword: String) -> String? {
+        guard let options = PQconninfo(connection) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let name = option.pointee.keyword {
+            if String(cString: name) == keyword { return option.pointee.val.map { String(cString: $0) } }
+            option += 1
+        }
+        return nil
     }
 
     /// Whether libpq considers the connection usable.
@@ -116,16 +161,47 @@ public final class PostgresConnection {
 
     // MARK: Connection life
 
-    /// Reconnects a broken connection before using it; prepared statements and session state go with it.
+    /// Makes sure a command goes out on a live session, reconnecting a dead idle one first.
+    ///
+    /// Outside a transaction, a connection that died while it sat in the pool (the server restarted
+    /// or failed over) is found before anything is sent, so the command goes out on a fresh session
+    /// and no caller pays for the dead one. Inside a transaction nothing is reconnected: the
+    /// transaction's work went with the old session, so the call fails and the transaction with it.
+    /// Prepared statements and session state go with a reconnect.
     private func ensureConnected(call: String) throws {
-        guard PQstatus(connection) != CONNECTION_OK else { return }
+        var ending = false
+        if transactionDepth == 0, PQstatus(connection) == CONNECTION_OK { ending = detectClosedWhileIdle() }
+        guard ending || PQstatus(connection) != CONNECTION_OK else { return }
+        guard transactionDepth == 0 else {
+            throw PostgresError(.connectionLost, call: call, message: "the connection broke inside a transaction")
+        }
         prepared.removeAll()
-        transactionDepth = 0
         PQreset(connection)
         guard PQstatus(connection) == CONNECTION_OK else {
             throw PostgresError(.connectionFailed, call: call, message: Self.firstLine(PQerrorMessage(connection)))
         }
-        clibpq_silence_notices(connection)
+        farewell.pointee = 0
+        clibpq_watch_notices(connection, farewell)
+    }
+
+    /// Reads whatever an idle session has been sent, without waiting; true when the server said it
+    /// is ending the session (its FATAL farewell arrived, the close may still be on its way).
+    /// A closed socket marks the connection bad.
+    ///
+    /// An idle session's socket is readable only when the server said something unasked: a
+    /// notification (kept: libpq queues it for `PQnotifies`), a parameter change, or the error it
+    /// sends before closing (shutdown, `pg_terminate_backend`, a timeout) followed by the end of the
+    /// stream. Each read is parsed at once (`PQisBusy`), so a farewell error is taken as a notice and
+    /// never mistaken for the answer to the next command. The loop is bounded: a busy LISTEN channel
+    /// must not hold the caller.
+    private func detectClosedWhileIdle() -> Bool {
+        for _ in 0..<4 {
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { break }
+            guard PQconsumeInput(connection) == 1, PQstatus(connection) == CONNECTION_OK else { break }
+            _ = PQisBusy(connection)
+        }
+        return farewell.pointee != 0
     }
 
     /// Copies a result into Swift values, frees it, and turns an error status into a typed error.
@@ -153,7 +229,6 @@ public final class PostgresConnection {
 
     private func lost(call: String) -> PostgresError {
         prepared.removeAll()
-        transactionDepth = 0
         return PostgresError(.connectionLost, call: call, message: Self.firstLine(PQerrorMessage(connection)))
     }
 

@@ -8,10 +8,10 @@ public final class PostgresPool: Sendable {
     private let pool: BlockingPool<PostgresConnection>
 
     public init(url: String, size: Int = 8, settings: [String: String] = [:], connectTimeout: Int = 5,
-                applicationName: String = "retirement-one-thing") {
+                applicationName: String = "retirement-one-thing", session: PostgresSession = .default) {
         self.pool = BlockingPool(size: size, name: "postgres") {
             try PostgresConnection(url: url, settings: settings, connectTimeout: connectTimeout,
-                                   applicationName: applicationName)
+                                   applicationName: applicationName, session: session)
         }
     }
 

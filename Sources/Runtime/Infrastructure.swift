@@ -7,14 +7,24 @@ import Storage
 /// The connections a process shares: a PostgreSQL pool and a Redis pool, made from the options.
 public struct Infrastructure: Sendable {
     public let postgres: PostgresPool
+    /// Where read-only pages read: the replica at `DATABASE_READ_URL` when set and fresh, else `postgres`.
+    public let reads: PostgresReadPool
     public let redis: RedisClient
     public let keyPrefix: String
 
     public init(databaseURL: String, redisURL: String, keyPrefix: String = "rot", databaseSchema: String? = nil,
-                postgresPoolSize: Int = 8, redisPoolSize: Int = 4, applicationName: String) throws {
+                postgresPoolSize: Int = 8, redisPoolSize: Int = 4, applicationName: String,
+                session: PostgresSession = .default, databaseReadURL: String? = nil,
+                readMaxLagSeconds: Double = 10) throws {
         let settings = databaseSchema.map { ["search_path": $0] } ?? [:]
+        let session = try session.validated()
         postgres = PostgresPool(url: databaseURL, size: postgresPoolSize, settings: settings,
-                                applicationName: applicationName)
+                                applicationName: applicationName, session: session)
+        reads = PostgresReadPool(
+            primary: postgres,
+            replica: databaseReadURL.map { PostgresPool(url: $0, size: postgresPoolSize, settings: settings,
+                                                        applicationName: applicationName, session: session) },
+            maxLagSeconds: readMaxLagSeconds)
         redis = try RedisClient(url: redisURL, size: redisPoolSize)
         self.keyPrefix = keyPrefix
     }
@@ -23,7 +33,9 @@ public struct Infrastructure: Sendable {
                 applicationName: String) throws {
         try self.init(databaseURL: options.databaseURL, redisURL: options.redisURL, keyPrefix: options.keyPrefix,
                       databaseSchema: options.databaseSchema, postgresPoolSize: postgresPoolSize,
-                      redisPoolSize: redisPoolSize, applicationName: applicationName)
+                      redisPoolSize: redisPoolSize, applicationName: applicationName,
+                      session: try options.databaseSession, databaseReadURL: options.databaseReadURL,
+                      readMaxLagSeconds: try options.databaseReadMaxLagSeconds)
     }
 
     /// Applies pending migrations, retrying while PostgreSQL is not up yet (a fresh start).
@@ -45,6 +57,7 @@ public struct Infrastructure: Sendable {
 
     public func shutdown() async {
         try? await postgres.shutdown()
+        try? await reads.shutdown()
         try? await redis.shutdown()
     }
 }

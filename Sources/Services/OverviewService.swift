@@ -46,6 +46,16 @@ public struct Overview: Sendable {
     public var samples: [MinuteSample]
     /// False when Redis did not answer: the Redis columns are then unknown.
     public var redisAvailable: Bool
+    /// The read replica, when one is configured (`DATABASE_READ_URL`).
+    public var replica: Replica? = nil
+
+    /// The read replica's state as the dashboard's reads see it.
+    public struct Replica: Sendable, Equatable {
+        /// How far its replay is behind; nil when it does not answer.
+        public var lagSeconds: Double?
+        /// Whether the pages read from it now (it answers and lags no more than allowed).
+        public var serving: Bool
+    }
 }
 
 /// Builds the overview from counters Redis keeps (stream group lag and pending count, sorted-set
@@ -53,12 +63,16 @@ public struct Overview: Sendable {
 /// Nothing here scans the task table.
 public struct OverviewService: Sendable {
     public let postgres: PostgresPool
+    /// Where the overview's counts are read: the replica when it is fresh, else the primary.
+    public let reads: PostgresReadPool
     public let redis: RedisClient
     public let keyPrefix: String
     public let now: @Sendable () -> Date
 
-    public init(postgres: PostgresPool, redis: RedisClient, keyPrefix: String, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(postgres: PostgresPool, reads: PostgresReadPool? = nil, redis: RedisClient, keyPrefix: String,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.postgres = postgres
+        self.reads = reads ?? PostgresReadPool(primary: postgres)
         self.redis = redis
         self.keyPrefix = keyPrefix
         self.now = now
@@ -72,7 +86,12 @@ public struct OverviewService: Sendable {
         let instant = now()
         let hourAgo = Date(timeIntervalSince1970: (instant.timeIntervalSince1970 / 60).rounded(.down) * 60 - 59 * 60)
         let stalledSince = instant.addingTimeInterval(-Self.stalledAfterSeconds)
-        let (unfinished, overdue, stalled, samples) = try await postgres.withConnection { db in
+        var replica: Overview.Replica?
+        if reads.replica != nil {
+            let lag = await reads.replicaLagSeconds()
+            replica = Overview.Replica(lagSeconds: lag, serving: lag.map { $0 <= reads.maxLagSeconds } ?? false)
+        }
+        let (unfinished, overdue, stalled, samples) = try await reads.withConnection { db in
             (try CaseSearch.attentionCounts(on: db), try CaseSearch.overdueCounts(at: instant, on: db),
              try CaseSearch.stalledCounts(since: stalledSince, on: db), try SampleStore.since(hourAgo, on: db))
         }
@@ -104,7 +123,7 @@ public struct OverviewService: Sendable {
                                 heartbeatAgeSeconds: max(0, wall.timeIntervalSince(beat.beatAt)), slotsInUse: beat.slotsInUse,
                                 slots: beat.slots, currentTasks: beat.currentTasks, startedAt: beat.startedAt)
             },
-            samples: samples, redisAvailable: redisAvailable)
+            samples: samples, redisAvailable: redisAvailable, replica: replica)
     }
 
     struct QueueState {

@@ -16,6 +16,8 @@ public enum DemoSeed {
     @discardableResult
     public static func insertBatch(count: Int, totalSpan: Int, now: Date, on db: PostgresConnection) throws -> Int {
         try db.transaction { db in
+            // A batch of 100,000 cases may outlast the session's statement timeout; it is a tool, not a request.
+            try db.query("SET LOCAL statement_timeout = 0", name: "seedTimeout")
             let token = try seedToken(on: db)
             try db.query("""
                 INSERT INTO organisations (id, name, kind)

@@ -20,6 +20,15 @@ public struct Migrator: Sendable {
     public func migrate(_ connection: PostgresConnection) throws -> [Int] {
         let schema = try connection.query("SELECT current_schema() AS schema", name: "currentSchema")
             .first?.decodeIfPresent(String.self, "schema") ?? "public"
+        // A migration may rewrite a big table, and a process may wait behind another's migrations:
+        // neither the session's statement timeout nor its lock timeout applies here. RESET returns
+        // to the session's own defaults (the startup options), not to the server's.
+        try connection.query("SET statement_timeout = 0", name: "migrationTimeouts")
+        try connection.query("SET lock_timeout = 0", name: "migrationTimeouts")
+        defer {
+            _ = try? connection.query("RESET statement_timeout", name: "migrationTimeouts")
+            _ = try? connection.query("RESET lock_timeout", name: "migrationTimeouts")
+        }
         return try connection.withAdvisoryLock(Self.lockKey(schema: schema)) { connection in
             try connection.execute(script: """
                 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -241,13 +241,18 @@ public final class ScratchPostgres: @unchecked Sendable {
     // @unchecked: a test uses its scratch server from one task at a time.
     public let port: Int
     public let directory: String
-    private let bin: String
+    let bin: String
     private let asRoot = getuid() == 0
 
-    public init() throws {
+    /// The newest installed PostgreSQL's programs.
+    static func binaries() throws -> String {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.compactMap(Int.init).max() else { throw ScratchError("PostgreSQL not installed") }
-        bin = "/usr/lib/postgresql/\(version)/bin"
+        return "/usr/lib/postgresql/\(version)/bin"
+    }
+
+    public init() throws {
+        bin = try Self.binaries()
         port = try freeLoopbackPort()
         directory = "/tmp/scratch-pg-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -267,12 +272,70 @@ public final class ScratchPostgres: @unchecked Sendable {
         guard result.status == 0 else { throw ScratchError("pg_ctl start failed: \(result.output)") }
     }
 
-    public func stop() throws {
-        try runAsServer(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+    /// Stops the server: `immediate` (the default) as a crash would, `fast` as an operator's restart.
+    public func stop(mode: String = "immediate") throws {
+        try runAsServer(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-m", mode, "-w", "stop"])
     }
 
-    private func runAsServer(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// A fast shutdown and a start: what a planned restart or a minor upgrade does to clients.
+    public func restart() throws {
+        let stopped = try runAsServer(["\(bin)/pg_ctl", "-D", "\(directory)/data", "-m", "fast", "-w", "stop"])
+        guard stopped.status == 0 else { throw ScratchError("pg_ctl stop failed: \(stopped.output)") }
+        try start()
+    }
+
+    func runAsServer(_ arguments: [String]) throws -> (status: Int32, output: String) {
         try runCommand(asRoot ? ["runuser", "-u", "postgres", "--"] + arguments : arguments)
+    }
+
+    deinit {
+        _ = try? stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// A streaming standby of a scratch primary (`pg_basebackup -R`), on a port of its own, that a test
+/// may stop, start and promote.
+///
+/// The same commands as `bench/topology.py`'s `PostgresStandby`, against a scratch primary.
+public final class ScratchStandby: @unchecked Sendable {
+    // @unchecked: a test uses its scratch server from one task at a time.
+    public let port: Int
+    public let directory: String
+    private let primary: ScratchPostgres
+
+    /// Copies `primary` and starts the copy streaming from it; returns once it is in recovery.
+    public init(of primary: ScratchPostgres) throws {
+        self.primary = primary
+        port = try freeLoopbackPort()
+        directory = "/tmp/scratch-pg-standby-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if getuid() == 0 { try runCommand(["chown", "postgres:postgres", directory]) }
+        let backup = try primary.runAsServer(["\(primary.bin)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(primary.port)",
+                                              "-U", "scratch", "-D", "\(directory)/data", "-R", "-X", "stream",
+                                              "--checkpoint=fast"])
+        guard backup.status == 0 else { throw ScratchError("pg_basebackup failed: \(backup.output)") }
+        try start()
+    }
+
+    public var url: String { "postgres://scratch@127.0.0.1:\(port)/postgres" }
+
+    public func start() throws {
+        let result = try primary.runAsServer(["\(primary.bin)/pg_ctl", "-D", "\(directory)/data", "-l", "\(directory)/log",
+                                              "-w", "-o",
+                                              "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off",
+                                              "start"])
+        guard result.status == 0 else { throw ScratchError("pg_ctl start (standby) failed: \(result.output)") }
+    }
+
+    public func stop(mode: String = "immediate") throws {
+        try primary.runAsServer(["\(primary.bin)/pg_ctl", "-D", "\(directory)/data", "-m", mode, "-w", "stop"])
+    }
+
+    /// Makes the standby a primary; `pg_ctl promote -w` returns once it accepts writes.
+    public func promote() throws {
+        let result = try primary.runAsServer(["\(primary.bin)/pg_ctl", "-D", "\(directory)/data", "-w", "promote"])
+        guard result.status == 0 else { throw ScratchError("pg_ctl promote failed: \(result.output)") }
     }
 
     deinit {

@@ -21,14 +21,17 @@ final class APIHarness: Sendable {
     /// `now` is the clock the filing rules see (default 2025-11-30 10:00 Beijing time).
     /// `clock`, when given, replaces the fixed `now` (a test that moves time).
     /// `agencies`, when given, answers the filing checks (police, health) instead of the simulator.
+    /// `databaseReadURL`, when given, is the replica the read-only pages read from.
     init(now: Date = Date(timeIntervalSince1970: 1_764_468_000), clock: (@Sendable () -> Date)? = nil,
          redisURL: String = TestEnvironment.redisURL, databaseURL: String = TestEnvironment.databaseURL,
-         agencies: (any AgencyGateway)? = nil) async throws {
+         agencies: (any AgencyGateway)? = nil, databaseReadURL: String? = nil,
+         readMaxLagSeconds: Double = 10) async throws {
         schema = try TestSchema("api", url: databaseURL)
         keyPrefix = TestEnvironment.uniqueName("api")
         infrastructure = try Infrastructure(databaseURL: databaseURL, redisURL: redisURL,
                                             keyPrefix: keyPrefix, databaseSchema: schema.name, postgresPoolSize: 4,
-                                            redisPoolSize: 2, applicationName: "api-test")
+                                            redisPoolSize: 2, applicationName: "api-test",
+                                            databaseReadURL: databaseReadURL, readMaxLagSeconds: readMaxLagSeconds)
         var logger = Logger(label: "api-test")
         logger.logLevel = .warning
         try await infrastructure.migrate(logger: logger)

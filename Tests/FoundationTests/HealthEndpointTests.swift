@@ -91,6 +91,23 @@ struct HealthEndpointTests {
         await infrastructure.shutdown()
     }
 
+    @Test("readyz answers 200 on its very first probe after a PostgreSQL restart")
+    func readyAfterPostgresRestart() async throws {
+        let postgres = try ScratchPostgres()
+        let infrastructure = try infrastructure(databaseURL: postgres.url)
+        let app = Application(router: try router(infrastructure))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            try postgres.restart()
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try JSONDecoder().decode(ReadyBody.self, from: Data(buffer: response.body))
+                #expect(body == ReadyBody(status: "ready", postgres: "up", redis: "up", down: []))
+            }
+        }
+        await infrastructure.shutdown()
+    }
+
     @Test("readyz answers 503 naming PostgreSQL while it is down, and 200 again once it is back")
     func postgresDown() async throws {
         let postgres = try ScratchPostgres()

@@ -11,6 +11,8 @@ public struct DashboardDependencies: Sendable {
     public let accounts: OperatorAccounts
     public let overview: LiveOverview
     public let postgres: PostgresPool
+    /// The case list and a case's page read here: the replica when fresh, else the primary.
+    public let reads: PostgresReadPool
     public let actions: CaseActions
     public let now: @Sendable () -> Date
     /// The working-day calendar, for the overview's notice when a year in use is provisional.
@@ -20,10 +22,12 @@ public struct DashboardDependencies: Sendable {
     let sessions = SessionCache()
 
     public init(accounts: OperatorAccounts, overview: LiveOverview, postgres: PostgresPool, actions: CaseActions,
-                now: @escaping @Sendable () -> Date, calendar: WorkingDayCalendar, secureCookies: Bool = false) {
+                now: @escaping @Sendable () -> Date, calendar: WorkingDayCalendar, secureCookies: Bool = false,
+                reads: PostgresReadPool? = nil) {
         self.accounts = accounts
         self.overview = overview
         self.postgres = postgres
+        self.reads = reads ?? PostgresReadPool(primary: postgres)
         self.actions = actions
         self.now = now
         self.calendar = calendar
@@ -114,7 +118,7 @@ enum DashboardPages {
 
         router.get("/cases", use: page(deps, logger) { request, _, session in
             let query = try CasesPage.parse(request.uri.queryParameters, now: deps.now())
-            let page = try await deps.postgres.withConnection { db in
+            let page = try await deps.reads.withConnection { db in
                 try CaseSearch.cases(query.filter, limit: query.limit + 1, beforeSeq: query.beforeSeq, on: db)
             }
             let cases = Array(page.prefix(query.limit))
@@ -128,10 +132,14 @@ enum DashboardPages {
 
         router.get("/cases/:caseNo", use: page(deps, logger) { request, context, session in
             let caseNo = try context.parameters.require("caseNo")
-            let found: (CaseRecord, [EventRecord])? = try await deps.postgres.withConnection { db in
+            // After an operator's action (its redirect carries the notice) the page shows what they
+            // just wrote, so it reads the primary; otherwise a replica's second or two of lag is fine.
+            let justActed = ["refused", "retriggered", "abandoned"].contains { request.uri.queryParameters.get($0) != nil }
+            let read: @Sendable (PostgresConnection) throws -> (CaseRecord, [EventRecord])? = { db in
                 guard caseNo.count <= 40, let record = try CaseStore.find(caseNo: caseNo, on: db) else { return nil }
                 return (record, try CaseStore.events(caseID: record.id, on: db))
             }
+            let found = justActed ? try await deps.postgres.withConnection(read) : try await deps.reads.withConnection(read)
             guard let (record, events) = found else { throw PageError.notFound("No case with this number.") }
             let now = deps.now()
             if request.wantsJSON { return PageResponse.json(CaseBody(record: record, events: events, warnings: nil, now: now)) }

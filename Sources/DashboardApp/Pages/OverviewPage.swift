@@ -33,6 +33,11 @@ enum OverviewPage {
         let calendarNotice: HTML = provisionalCalendarYears.isEmpty ? .empty : Layout.notice(
             "The working-day calendar for \(provisionalCalendarYears.map(String.init).joined(separator: " and ")) is provisional: computed from the national holiday law, without the State Council's notice (adjusted working weekends are missing). Put the notice's file in CALENDAR_DIR and restart.",
             error: true)
+        let replicaLine: HTML = overview.replica.map { replica -> HTML in
+            let lag: HTML = replica.lagSeconds.map { "\(Format.age($0))" } ?? "not answering"
+            let from: HTML = replica.serving ? "pages read from the replica" : "pages read from the primary"
+            return "<p class=\"muted\" id=\"replica\">Read replica lag: \(lag) — \(from).</p>"
+        } ?? .empty
         let throughput = Charts.chart(title: "Throughput", unit: "tasks per minute", samples: overview.samples,
                                       now: overview.generatedAt) { Double($0.processed) }
         let wait = Charts.chart(title: "Queue wait", unit: "mean ms per minute", samples: overview.samples,
@@ -51,7 +56,7 @@ enum OverviewPage {
             <thead><tr><th>Host</th><th class="num">PID</th><th>Agencies</th><th class="num">Heartbeat</th>\
             <th class="num">Slots in use</th><th>Current tasks</th></tr></thead>
             <tbody>\(workers)</tbody></table></div>
-            <p class="muted">As of \(Format.time(overview.generatedAt)) (Beijing time); refreshes every 5 seconds.</p>
+            \(replicaLine)<p class="muted">As of \(Format.time(overview.generatedAt)) (Beijing time); refreshes every 5 seconds.</p>
             """
     }
 
@@ -101,6 +106,10 @@ struct OverviewBody: Encodable {
 
     let generatedAt: String
     let redisAvailable: Bool
+    /// The read replica's lag in seconds; absent without a replica, null when it does not answer.
+    let replicaLagSeconds: Double??
+    /// `replica` or `primary`: where the pages read now (absent without a replica).
+    let readsFrom: String?
     /// This year and the next when their working-day calendar is only provisional.
     let provisionalCalendarYears: [Int]
     let agencies: [Queue]
@@ -111,6 +120,8 @@ struct OverviewBody: Encodable {
         self.provisionalCalendarYears = provisionalCalendarYears
         generatedAt = rfc3339(overview.generatedAt)
         redisAvailable = overview.redisAvailable
+        replicaLagSeconds = overview.replica.map { $0.lagSeconds }
+        readsFrom = overview.replica.map { $0.serving ? "replica" : "primary" }
         agencies = overview.agencies.map {
             Queue(agency: $0.agency.rawValue, ready: $0.ready, inFlight: $0.inFlight, delayed: $0.delayed,
                   oldestWaitingSeconds: $0.oldestWaitingSeconds, failed: $0.failed, dead: $0.dead, overdue: $0.overdue,
