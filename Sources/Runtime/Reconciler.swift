@@ -50,15 +50,17 @@ public struct Reconciler: Service {
         var total = 0
         var cursor: Reconciliation.Cursor?
         while true {
-            let (page, next) = try await postgres.withConnection { [cursor] in
+            let found = try await postgres.withConnection { [cursor] in
                 try Reconciliation.overdue(now: instant, bound: bound, before: before, limit: pageSize,
-                                           after: cursor, on: $0)
+                                           after: cursor, markedAt: self.now(), on: $0)
             }
+            // Another worker holds the lock: it is reconciling, and goes on until nothing is left.
+            guard let (page, next, more) = found else { return total }
             // Delayed work that is already due goes straight to the stream.
             try await publisher.publish(page.map { ($0.id, $0.agency.rawValue, $0.attempt) })
             total += page.count
             cursor = next
-            if page.count < pageSize || Task.isCancelled { return total }
+            if !more || Task.isCancelled { return total }
         }
     }
 

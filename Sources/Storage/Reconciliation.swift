@@ -11,27 +11,31 @@ public enum Reconciliation {
         public var id: UUID
     }
 
-    /// One page of tasks to hand to Redis again, marked dispatched now; and the cursor for the next
-    /// page of the same pass.
+    /// One page of tasks to hand to Redis again, marked dispatched; the cursor for the next page of
+    /// the same pass; and whether the page was full (there may be more).
     ///
     /// Lost ready work comes first: republishing a task moves it past the range its agency's index
     /// walk reads, so each page starts where the last ended without a cursor. Then due delayed
     /// work, after `cursor` (a pass starts with nil).
     ///
     /// Runs under a transaction-level advisory lock, so of any number of workers exactly one
-    /// reconciles at a time; the others get nothing.
+    /// reconciles a page at a time; the others get nil (another worker is reconciling: leave the
+    /// rest of the pass to it), which is not the empty page that means nothing is left.
     ///
+    /// - Parameter markedAt: when the page is handed to Redis (its `dispatched_at`); `now` when nil.
+    ///   A pass keeps one `now` for its cutoff, but each page is stamped with its own time, so a task
+    ///   republished late in a long pass does not look older than its stream entry.
     /// - Parameter before: per agency, the latest dispatch time that may be republished: tasks handed
     ///   to Redis after it are taken to be still in the stream, unread (healthy backlog). An agency
     ///   missing here uses `now - bound`.
     public static func overdue(now: Date, bound: Duration, before: [Agency: Date] = [:], limit: Int,
-                               after cursor: Cursor? = nil, on db: PostgresConnection)
-        throws -> (tasks: [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)], next: Cursor?) {
+                               after cursor: Cursor? = nil, markedAt: Date? = nil, on db: PostgresConnection)
+        throws -> (tasks: [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)], next: Cursor?, more: Bool)? {
         try db.transaction { db in
             let locked = try db.query("SELECT pg_try_advisory_xact_lock($1) AS locked",
                                       [try SingletonLock.key("reconciler", on: db)],
                                       name: "reconcilerLock").first?.decode(Bool.self, "locked") ?? false
-            guard locked else { return ([], nil) }
+            guard locked else { return nil }
             let cutoff = now.addingTimeInterval(-Double(bound.components.seconds))
             let agencies = Agency.allCases
             var found: [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)] = []
@@ -57,13 +61,25 @@ public enum Reconciliation {
                 // From here on the queued work is done for this pass: page the delayed work only.
                 if next == nil { next = start }
             }
+            // A full page: there may be more (what a worker held is not counted as the end).
+            let more = found.count >= limit
             if !found.isEmpty {
-                try db.query("UPDATE tasks SET dispatched_at = $2 WHERE id = ANY($1)", [found.map(\.id), now],
-                             name: "markDispatched")
+                // Rows locked in id order, as the workers lock them (no deadlock with a claim); a row a
+                // worker holds right now is being claimed or completed, so it is not lost: skipped.
+                let marked = try db.query(Self.mark, [found.map(\.id), markedAt ?? now]).map { try $0.decode(UUID.self, "id") }
+                let kept = Set(marked)
+                found = found.filter { kept.contains($0.id) }
             }
-            return (found, next)
+            return (found, next, more)
         }
     }
+
+    private static let mark = PreparedStatement(name: "markDispatched", sql: """
+        UPDATE tasks t SET dispatched_at = $2
+        FROM (SELECT id FROM tasks WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED) l
+        WHERE t.id = l.id
+        RETURNING t.id
+        """)
 
     /// Queued work not handed to Redis since its agency's bound: one walk of `tasks_handed_over`
     /// per agency, in the order of the hand-over.
