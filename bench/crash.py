@@ -159,19 +159,23 @@ class Harness:
 
     # Faults --------------------------------------------------------------------------------------
 
+    def kill_one(self, every):
+        """After about `every` seconds, SIGKILL a random worker and start it again."""
+        time.sleep(every * random.uniform(0.7, 1.3))
+        index = random.randrange(len(self.workers))
+        victim = self.workers[index]
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        self.kills += 1
+        self.start_worker(index)
+
     def chaos(self, stop):
         if self.topology:
             return self.topology_chaos(stop)
         kills, every = self.args.kills, self.args.kill_every
         flush_at, redis_at, postgres_at = max(1, kills // 4), max(2, kills // 2), max(3, 3 * kills // 4)
         while self.kills < kills and not stop.is_set():
-            time.sleep(every * random.uniform(0.7, 1.3))
-            index = random.randrange(len(self.workers))
-            victim = self.workers[index]
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
-            self.kills += 1
-            self.start_worker(index)
+            self.kill_one(every)
             if self.kills == flush_at:
                 self.redis("FLUSHALL")
                 self.faults.append(f"FLUSHALL after kill {self.kills}")
@@ -195,13 +199,7 @@ class Harness:
         kills, every = self.args.kills, self.args.kill_every
         fault_at = max(1, kills // 2)
         while self.kills < kills and not stop.is_set():
-            time.sleep(every * random.uniform(0.7, 1.3))
-            index = random.randrange(len(self.workers))
-            victim = self.workers[index]
-            victim.send_signal(signal.SIGKILL)
-            victim.wait()
-            self.kills += 1
-            self.start_worker(index)
+            self.kill_one(every)
             if self.kills == fault_at:
                 self.faults.append(self.topology.fault() + f" after kill {self.kills}")
         log(f"{self.kills} workers killed with SIGKILL and restarted")

@@ -41,7 +41,8 @@ extension DashboardCommand {
             guard let paymentDay = PensionPaymentDay(dayOfMonth: paymentDayNumber) else {
                 throw ValidationError("PENSION_PAYMENT_DAY must be a day of the month from 1 to 28")
             }
-            let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard")
+            let infrastructure = try Infrastructure(options: connection, applicationName: "dashboard",
+                                                    readsFromReplica: true)
             try await infrastructure.migrate(logger: logger)
             // Due dates set at filing are counted with PostgreSQL's clock, like the workers'.
             let databaseClock = DatabaseClock()

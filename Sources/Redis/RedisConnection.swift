@@ -76,7 +76,7 @@ public final class RedisConnection {
     /// Sends one command and returns its reply; an error reply is thrown as `serverError`.
     @discardableResult
     public func command(_ arguments: [any RedisArgument]) throws -> RedisReply {
-        try checked(send(arguments, key: RedisCommandKey.key(of: arguments), extraWait: nil), arguments)
+        try checked(send(arguments, routedBy: nil, extraWait: nil), arguments)
     }
 
     @discardableResult
@@ -87,7 +87,7 @@ public final class RedisConnection {
     /// Sends one command to the server holding `key` (SCRIPT LOAD for the node a script will run on).
     @discardableResult
     func command(_ arguments: [any RedisArgument], routedBy key: String) throws -> RedisReply {
-        try checked(send(arguments, key: Array(key.utf8), extraWait: nil), arguments)
+        try checked(send(arguments, routedBy: key, extraWait: nil), arguments)
     }
 
     /// Sends a command that may block on the server for up to `blockFor` (XREADGROUP BLOCK …).
@@ -95,7 +95,7 @@ public final class RedisConnection {
     /// hiredis applies one socket read timeout to every reply, so the timeout is raised for this
     /// call only; otherwise a long block would look like a dead connection.
     func blockingCommand(_ arguments: [any RedisArgument], blockFor: Duration) throws -> RedisReply {
-        try checked(send(arguments, key: RedisCommandKey.key(of: arguments), extraWait: blockFor), arguments)
+        try checked(send(arguments, routedBy: nil, extraWait: blockFor), arguments)
     }
 
     /// Sends a command without keys to every primary (every node of a cluster, the one server
@@ -194,7 +194,9 @@ public final class RedisConnection {
         }
     }
 
-    private func send(_ arguments: [any RedisArgument], key: [UInt8]?, extraWait: Duration?) throws -> RedisReply {
+    /// Sends one command; on a cluster to the node serving `key`, or the command's own first key
+    /// (found only there: one server needs no routing).
+    private func send(_ arguments: [any RedisArgument], routedBy key: String?, extraWait: Duration?) throws -> RedisReply {
         switch route {
         case .single(let node):
             return try retryingUnsent([arguments]) { try node.send(arguments, extraWait: extraWait) }
@@ -214,7 +216,8 @@ public final class RedisConnection {
                 }
             }
         case .cluster(let cluster):
-            return try clusterSend(cluster, arguments, key: key, extraWait: extraWait)
+            return try clusterSend(cluster, arguments, key: key.map { Array($0.utf8) } ?? RedisCommandKey.key(of: arguments),
+                                   extraWait: extraWait)
         }
     }
 

@@ -29,12 +29,15 @@ public struct Infrastructure: Sendable {
         self.keyPrefix = keyPrefix
     }
 
+    /// `readsFromReplica`: only the dashboard serves read-only pages, so only it opens a pool on
+    /// `DATABASE_READ_URL`; every other process ignores the variable.
     public init(options: ConnectionOptions, postgresPoolSize: Int = 8, redisPoolSize: Int = 4,
-                applicationName: String) throws {
+                applicationName: String, readsFromReplica: Bool = false) throws {
         try self.init(databaseURL: options.databaseURL, redisURL: options.redisURL, keyPrefix: options.keyPrefix,
                       databaseSchema: options.databaseSchema, postgresPoolSize: postgresPoolSize,
                       redisPoolSize: redisPoolSize, applicationName: applicationName,
-                      session: try options.databaseSession, databaseReadURL: options.databaseReadURL,
+                      session: try options.databaseSession,
+                      databaseReadURL: readsFromReplica ? options.databaseReadURL : nil,
                       readMaxLagSeconds: try options.databaseReadMaxLagSeconds)
     }
 

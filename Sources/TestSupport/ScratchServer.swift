@@ -129,15 +129,16 @@ public final class ScratchRedis: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` every 20 ms until it holds or `seconds` pass; whether it held.
+/// Polls `condition` every 20 ms until it holds or `seconds` pass; whether it held. A condition
+/// that throws counts as not holding yet (a server still starting, a connection being reopened).
 @discardableResult
-public func pollUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
+public func pollUntil(seconds: Double, _ condition: () throws -> Bool) -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if (try? condition()) == true { return true }
         usleep(20_000)
     }
-    return condition()
+    return (try? condition()) == true
 }
 
 /// A Redis Cluster of the test's own on loopback: three primaries with one replica each.

@@ -31,7 +31,7 @@ struct PostgresResilienceTests {
         let admin = try PostgresConnection(url: TestEnvironment.databaseURL)
         let victim = db.backendPID
         try admin.query("SELECT pg_terminate_backend($1::int)", [victim])
-        let gone = try waitUntilSync {
+        let gone = pollUntil(seconds: 30) {
             try admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1::int", [victim])
                 .first?.decode(Int.self, "n") == 0
         }
@@ -167,14 +167,14 @@ struct PostgresResilienceTests {
         }
         let replica = try PostgresConnection(url: standby.url)
         #expect(try show("transaction_read_only", on: replica) == "on")
-        let replayed = try waitUntilSync {
+        let replayed = pollUntil(seconds: 30) {
             try replica.query("SELECT count(*) AS n FROM ledger").first?.decode(Int.self, "n") == 3
         }
         #expect(replayed)
 
         try primary.stop(mode: "fast")
         try standby.promote()
-        let promoted = try waitUntilSync {
+        let promoted = pollUntil(seconds: 30) {
             try replica.query("SELECT pg_is_in_recovery() AS r").first?.decode(Bool.self, "r") == false
         }
         #expect(promoted)
@@ -190,14 +190,4 @@ struct PostgresResilienceTests {
     private func show(_ setting: String, on db: PostgresConnection) throws -> String? {
         try db.query("SELECT current_setting($1) AS value", [setting]).first?.decode(String.self, "value")
     }
-}
-
-/// `waitUntil` for synchronous checks on a connection the test holds.
-func waitUntilSync(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? condition()) == true { return true }
-        usleep(20_000)
-    }
-    return try condition()
 }

@@ -39,7 +39,7 @@ struct ReadReplicaTests {
         }
         try await reads.primary.query("CREATE TABLE t (n integer)")
         let replica = try PostgresConnection(url: standby.url)
-        #expect(try waitUntilSync {
+        #expect(pollUntil(seconds: 30) {
             try replica.query("SELECT to_regclass('t') IS NOT NULL AS replayed").first?.decode(Bool.self, "replayed") == true
         })
         #expect(try await waitUntil { await reads.replicaLagSeconds() == 0 })
@@ -69,7 +69,7 @@ struct ReadReplicaTests {
             try DemoSeed.insertBatch(count: 5, totalSpan: 86_400, now: now, on: db)
         }
         let replica = try PostgresConnection(url: standby.url, settings: h.schema.settings)
-        #expect(try waitUntilSync {
+        #expect(pollUntil(seconds: 30) {
             try replica.query("SELECT count(*) AS n FROM cases").first?.decode(Int.self, "n") == 5
         })
         try Self.pauseReplay(standby)
