@@ -21,17 +21,4 @@ extension PostgresConnection {
             throw error
         }
     }
-
-    /// Runs `body` (a whole transaction) again when PostgreSQL aborted it for a deadlock or a
-    /// serialization conflict, up to `attempts` times in all.
-    public func retryingConflicts<T>(attempts: Int = 5, _ body: () throws -> T) throws -> T {
-        var attempt = 1
-        while true {
-            do {
-                return try body()
-            } catch let error as PostgresError where error.isSerializationFailure && attempt < attempts {
-                attempt += 1
-            }
-        }
-    }
 }

@@ -59,7 +59,7 @@ public struct CaseActions: Sendable {
             switch error {
             case .notPermitted:
                 ServiceError(.notRetriggerable, "This item stopped after repeated faults; agency staff retrigger it once the fault is fixed.")
-            case .illegal:
+            case .illegal, .noTask:
                 ServiceError(.notRetriggerable, "Only a failed item (or, for agency staff, a dead one) can be retriggered; this one is \(status.rawValue).")
             }
         }
@@ -85,7 +85,7 @@ public struct CaseActions: Sendable {
             switch error {
             case .notPermitted:
                 ServiceError(.notAbandonable, "The pension chain continues by itself until paid; only agency staff may close it.")
-            case .illegal:
+            case .illegal, .noTask:
                 ServiceError(.notAbandonable, requester == .operator
                     ? "Only a failed item, or a pension-chain item waiting on a condition, can be closed; this one is \(status.rawValue)."
                     : "Only a failed item can be given up; this one is \(status.rawValue).")

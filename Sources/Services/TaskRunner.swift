@@ -63,9 +63,7 @@ public struct TaskRunner: Sendable {
         guard !messages.isEmpty else { return [] }
         let (owner, lease, claimedAt, calendar) = (owner, lease, now(), calendar)
         return try await postgres.withConnection { db in
-            try db.retryingConflicts {
-                try TaskStore.claim(messages, owner: owner, lease: lease, now: claimedAt, calendar: calendar, on: db)
-            }
+            try TaskStore.claim(messages, owner: owner, lease: lease, now: claimedAt, calendar: calendar, on: db)
         }
     }
 
@@ -105,10 +103,8 @@ public struct TaskRunner: Sendable {
         guard !completions.isEmpty else { return CompletionResult() }
         let (calendar, paymentDay, finishedAt, actor) = (calendar, paymentDay, now(), "worker:\(owner)")
         return try await postgres.withConnection { db in
-            try db.retryingConflicts {
-                try TaskStore.complete(completions, now: finishedAt, calendar: calendar, paymentDay: paymentDay,
-                                       actor: actor, on: db)
-            }
+            try TaskStore.complete(completions, now: finishedAt, calendar: calendar, paymentDay: paymentDay,
+                                   actor: actor, on: db)
         }
     }
 

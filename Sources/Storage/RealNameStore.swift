@@ -29,13 +29,12 @@ public enum RealNameStore {
             }
             try db.query("UPDATE cases SET real_name_done_at = $2, updated_at = $3 WHERE id = $1",
                          [caseID, verifiedAt, now], name: "confirmRealName")
-            state.confirmRealName(caseID)
-            for item in state.items(in: caseID, status: .awaitingRealName) {
-                try state.apply(.realNameConfirmed, to: item, caseID: caseID, now: now, jitter: 0, calendar: calendar,
-                                paymentDay: paymentDay, actor: actor)
+            let context = CaseAggregate.Context(now: now, calendar: calendar, paymentDay: paymentDay, actor: actor)
+            state[caseID]?.confirmRealName()
+            for item in state[caseID]?.items(status: .awaitingRealName) ?? [] {
+                try state.apply(.realNameConfirmed, to: item, caseID: caseID, at: context)
             }
-            try state.flush(now: now, on: db)
-            return .confirmed(state.dispatch)
+            return .confirmed(try state.flush(now: now, on: db).dispatch)
         }
     }
 
@@ -53,14 +52,16 @@ public enum RealNameStore {
                       let deadline = try row.decodeIfPresent(LocalDate.self, "real_name_deadline"), today > deadline
                 else { return 0 }
                 var count = 0
+                let context = CaseAggregate.Context(now: now, calendar: calendar, paymentDay: paymentDay,
+                                                    actor: "system:deadline")
                 for item in Item.allCases where ItemCatalogue.definition(of: item).needsRealNameCheck {
-                    guard let status = state.status(of: item, in: caseID), status == .awaitingRealName || status == .blocked
+                    guard let status = state[caseID]?.tasks[item]?.snapshot.status,
+                          status == .awaitingRealName || status == .blocked
                     else { continue }
-                    try state.apply(.deadlinePassed, to: item, caseID: caseID, now: now, jitter: 0, calendar: calendar,
-                                    paymentDay: paymentDay, actor: "system:deadline")
+                    try state.apply(.deadlinePassed, to: item, caseID: caseID, at: context)
                     count += 1
                 }
-                try state.flush(now: now, on: db)
+                _ = try state.flush(now: now, on: db)
                 return count
             }
         }

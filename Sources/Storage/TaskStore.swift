@@ -17,18 +17,6 @@ public struct ClaimedTask: Sendable, Equatable {
     public var dueBy: Date? = nil
 }
 
-/// What to do in Redis once a transaction has committed.
-public struct Dispatch: Sendable {
-    /// Tasks to publish now.
-    public var publish: [(id: UUID, agency: Agency, attempt: Int)] = []
-    /// Tasks to put in their agency's delayed set, due at a time.
-    public var schedule: [(id: UUID, agency: Agency, attempt: Int, at: Date)] = []
-
-    public init() {}
-
-    public var isEmpty: Bool { publish.isEmpty && schedule.isEmpty }
-}
-
 /// The outcome of one claimed attempt, to be committed.
 public struct Completion: Sendable {
     public var task: ClaimedTask
@@ -85,11 +73,13 @@ public enum TaskStore {
         let starting = Dictionary(uniqueKeysWithValues: Item.allCases.map { item in
             (item, calendar.dueBy(timeLimitWorkingDays: ItemCatalogue.definition(of: item).timeLimitWorkingDays, from: now).value)
         })
-        let rows = try db.query(Self.claimBatch, [
-            messages.map(\.id), messages.map(\.attempt), owner, now.addingTimeInterval(seconds), now,
-            Self.claimable, "worker:\(owner)", Self.limitStartingClaims,
-            Item.allCases.map(\.rawValue), Item.allCases.map { starting[$0] },
-        ])
+        let rows = try db.retryingChanges {
+            try db.query(Self.claimBatch, [
+                messages.map(\.id), messages.map(\.attempt), owner, now.addingTimeInterval(seconds), now,
+                Self.claimable, "worker:\(owner)", Self.limitStartingClaims,
+                Item.allCases.map(\.rawValue), Item.allCases.map { starting[$0] },
+            ])
+        }
         return try rows.rows.map { row in
             let id = try row.decode(UUID.self, "id")
             guard let item = Item(rawValue: try row.decode(String.self, "item")),
@@ -118,31 +108,33 @@ public enum TaskStore {
 
     /// Records the outcomes of claimed attempts in one transaction: each applies only while its task
     /// is still running that attempt; each releases what waited for it; every touched case's status
-    /// is kept current.
+    /// is kept current. Run again when a claim changed one of the cases meanwhile.
     public static func complete(_ completions: [Completion], now: Date, calendar: WorkingDayCalendar,
                                 paymentDay: PensionPaymentDay, actor: String,
                                 on db: PostgresConnection) throws -> CompletionResult {
         guard !completions.isEmpty else { return CompletionResult() }
-        return try db.transaction { db in
-            var state = try CaseTasks.lock(Array(Set(completions.map(\.task.caseID))), on: db)
-            var result = CompletionResult()
-            for completion in completions {
-                let task = completion.task
-                guard let current = state.task(task.id, in: task.caseID), current.snapshot.status == .running,
-                      current.snapshot.attempt == task.attempt
-                else { continue }
-                // A refused transition leaves that task running (its lease runs out and it is taken
-                // over) instead of failing every other outcome in the batch.
-                if let status = try? state.apply(completion.event, to: task.item, caseID: task.caseID, now: now,
-                                                 jitter: completion.jitter, calendar: calendar,
-                                                 paymentDay: paymentDay, actor: actor) {
-                    result.statuses[task.id] = status
+        let context = CaseAggregate.Context(now: now, calendar: calendar, paymentDay: paymentDay, actor: actor)
+        return try db.retryingChanges {
+            try db.transaction { db in
+                var state = try CaseTasks.lock(Array(Set(completions.map(\.task.caseID))), on: db)
+                var result = CompletionResult()
+                for completion in completions {
+                    let task = completion.task
+                    guard let current = state[task.caseID]?.task(task.id), current.snapshot.status == .running,
+                          current.snapshot.attempt == task.attempt
+                    else { continue }
+                    // A refused transition leaves that task running (its lease runs out and it is taken
+                    // over) instead of failing every other outcome in the batch.
+                    if let status = try? state.apply(completion.event, to: task.item, caseID: task.caseID, at: context,
+                                                     jitter: completion.jitter) {
+                        result.statuses[task.id] = status
+                    }
                 }
+                let flushed = try state.flush(now: now, on: db)
+                result.dispatch = flushed.dispatch
+                result.breaches = flushed.breaches
+                return result
             }
-            try state.flush(now: now, on: db)
-            result.dispatch = state.dispatch
-            result.breaches = state.breaches
-            return result
         }
     }
 
@@ -153,7 +145,7 @@ public enum TaskStore {
     public static func act(_ event: TaskEvent, on taskID: UUID, actor: String, now: Date, calendar: WorkingDayCalendar,
                            paymentDay: PensionPaymentDay, on db: PostgresConnection) throws -> (dispatch: Dispatch, status: TaskStatus)? {
         // A claim that changed the task meanwhile makes the transaction run again, reading it anew.
-        try db.retryingConflicts {
+        try db.retryingChanges {
             try actOnce(event, on: taskID, actor: actor, now: now, calendar: calendar, paymentDay: paymentDay, on: db)
         }
     }
@@ -165,12 +157,12 @@ public enum TaskStore {
                 .first?.decode(UUID.self, "case_id")
             else { return nil }
             var state = try CaseTasks.lock([caseID], on: db)
-            guard let task = state.task(taskID, in: caseID) else { return nil }
+            guard let task = state[caseID]?.task(taskID) else { return nil }
             // A refusal is the state machine's `TransitionError`, thrown before anything is written.
-            let status = try state.apply(event, to: task.item, caseID: caseID, now: now, jitter: Double.random(in: 0..<1),
-                                         calendar: calendar, paymentDay: paymentDay, actor: actor)
-            try state.flush(now: now, on: db)
-            return (state.dispatch, status)
+            let context = CaseAggregate.Context(now: now, calendar: calendar, paymentDay: paymentDay, actor: actor)
+            let status = try state.apply(event, to: task.item, caseID: caseID, at: context,
+                                         jitter: Double.random(in: 0..<1))
+            return (try state.flush(now: now, on: db).dispatch, status)
         }
     }
 
@@ -199,22 +191,21 @@ public enum TaskStore {
             ORDER BY lease_expires_at LIMIT $2
             """, [now, limit], name: "expiredLeases").map { (try $0.decode(UUID.self, "id"), try $0.decode(UUID.self, "case_id")) }
         var dispatch = Dispatch()
+        let context = CaseAggregate.Context(now: now, calendar: calendar, paymentDay: paymentDay, actor: "system:lease")
         for (caseID, tasks) in Dictionary(grouping: expired, by: \.1) {
-            let done = try db.transaction { db in
-                var state = try CaseTasks.lock([caseID], on: db)
-                for (id, _) in tasks {
-                    guard let task = state.task(id, in: caseID), task.snapshot.status == .running,
-                          let leaseEnd = task.leaseExpiresAt, leaseEnd < now
-                    else { continue }
-                    try state.apply(.leaseExpired, to: task.item, caseID: caseID, now: now,
-                                    jitter: Double.random(in: 0..<1) * backoffScale, calendar: calendar,
-                                    paymentDay: paymentDay, actor: "system:lease")
+            dispatch.append(try db.retryingChanges {
+                try db.transaction { db in
+                    var state = try CaseTasks.lock([caseID], on: db)
+                    for (id, _) in tasks {
+                        guard let task = state[caseID]?.task(id), task.snapshot.status == .running,
+                              let leaseEnd = task.leaseExpiresAt, leaseEnd < now
+                        else { continue }
+                        try state.apply(.leaseExpired, to: task.item, caseID: caseID, at: context,
+                                        jitter: Double.random(in: 0..<1) * backoffScale)
+                    }
+                    return try state.flush(now: now, on: db).dispatch
                 }
-                try state.flush(now: now, on: db)
-                return state.dispatch
-            }
-            dispatch.publish += done.publish
-            dispatch.schedule += done.schedule
+            })
         }
         return dispatch
     }

@@ -17,7 +17,7 @@ extension EngineTests {
         let payday = PensionPaymentDay(dayOfMonth: 15)!
         let schema = s.h.schema
         let now = Self.now
-        let outcome: Result<Void, PostgresError> = try await s.h.infrastructure.postgres.withConnection { db in
+        let outcome: Result<Void, StorageError> = try await s.h.infrastructure.postgres.withConnection { db in
             let racer = try schema.connect()
             do {
                 try db.transaction { db in
@@ -26,12 +26,13 @@ extension EngineTests {
                     let claimed = try TaskStore.claim(task.id, attempt: 0, owner: "racer", lease: .seconds(30), now: now,
                                                       calendar: try WorkingDayCalendar.standard(), on: racer)
                     precondition(claimed != nil)
-                    try state.apply(.cancel(reason: "test"), to: .hrQualification, caseID: caseID, now: now, jitter: 0,
-                                    calendar: calendar, paymentDay: payday, actor: "operator:test")
-                    try state.flush(now: now, on: db)
+                    try state.apply(.cancel(reason: "test"), to: .hrQualification, caseID: caseID,
+                                    at: CaseAggregate.Context(now: now, calendar: calendar, paymentDay: payday,
+                                                              actor: "operator:test"))
+                    _ = try state.flush(now: now, on: db)
                 }
                 return .success(())
-            } catch let error as PostgresError {
+            } catch let error as StorageError {
                 return .failure(error)
             }
         }
@@ -39,7 +40,7 @@ extension EngineTests {
             Issue.record("the cancel overwrote the claim")
             return
         }
-        #expect(error.isSerializationFailure)
+        #expect(error == .concurrentChange)
         // The claim stands, and nothing of the cancel was kept.
         #expect(try await tasks(s)["hr.qualification"]?.status == "running")
         #expect(try await s.h.infrastructure.postgres.query("SELECT count(*) AS n FROM events WHERE to_status = 'cancelled'")
