@@ -87,7 +87,8 @@ struct OperatorCommand: AsyncParsableCommand {
                 try await infrastructure.migrate(logger: logger)
                 let accounts = OperatorAccounts(postgres: infrastructure.postgres, redis: infrastructure.redis,
                                                 keyPrefix: infrastructure.keyPrefix, logger: logger)
-                try await accounts.create(name: name, role: OperatorRole(rawValue: role)!, password: password, cost: cost)
+                guard let role = OperatorRole(rawValue: role) else { throw ValidationError("--role must be viewer or operator") }
+                try await accounts.create(name: name, role: role, password: password, cost: cost)
             } catch let error as ServiceError {
                 await infrastructure.shutdown()
                 throw ValidationError(error.message)

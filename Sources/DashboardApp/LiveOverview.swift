@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import Logging
 import ServiceLifecycle
 import Services
@@ -67,18 +68,12 @@ public final class LiveOverview: Service, Sendable {
     public func run() async throws {
         state.withLock { $0.refreshing = true }
         defer { state.withLock { $0.refreshing = false } }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        // Only while someone looked in the last minute.
+        await Periodic.run(every: maxAge, name: "refreshing the overview", logger: logger) {
             let recentlyRead = state.withLock { state in
                 state.lastRead.map { ContinuousClock.now - $0 < .seconds(60) } ?? false
             }
-            if recentlyRead {
-                do {
-                    try await refresh()
-                } catch {
-                    logger.warning("overview not refreshed", metadata: ["error": "\(error)"])
-                }
-            }
-            try? await cancelWhenGracefulShutdown { [maxAge] in try await Task.sleep(for: maxAge) }
+            if recentlyRead { _ = try await refresh() }
         }
     }
 }

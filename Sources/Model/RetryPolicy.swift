@@ -48,8 +48,8 @@ public struct RetryPolicy: Sendable, Hashable {
     /// `min(maxBackoff, baseBackoff * 2^(failures - 1))`.
     public func backoffCeiling(afterFailure failures: Int) -> Duration {
         let exponent = min(max(0, failures - 1), 62)
-        let ceiling = Self.seconds(baseBackoff) * pow(2, Double(exponent))
-        return Self.duration(min(Self.seconds(maxBackoff), ceiling))
+        let ceiling = baseBackoff.timeInterval * pow(2, Double(exponent))
+        return Self.duration(min(maxBackoff.timeInterval, ceiling))
     }
 
     /// The delay before the next attempt after the `failures`-th consecutive transient fault, with
@@ -61,7 +61,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// - Parameter jitter: a number in `0..<1`; values outside are clamped into it.
     public func backoff(afterFailure failures: Int, jitter: Double) -> Duration {
         let unit = jitter.isNaN ? 0 : min(max(jitter, 0), 1.0.nextDown)
-        return Self.duration(Self.seconds(backoffCeiling(afterFailure: failures)) * unit)
+        return Self.duration(backoffCeiling(afterFailure: failures).timeInterval * unit)
     }
 
     /// The delay before the next attempt, drawing the jitter from `generator`.
@@ -69,22 +69,10 @@ public struct RetryPolicy: Sendable, Hashable {
         backoff(afterFailure: failures, jitter: Double.random(in: 0..<1, using: &generator))
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-
     /// Whole milliseconds, clamped to 0...~285 000 years so that no configuration can trap.
     static func duration(_ seconds: Double) -> Duration {
         let milliseconds = (seconds * 1000).rounded(.down)
         guard milliseconds.isFinite, milliseconds > 0 else { return .zero }
         return .milliseconds(Int64(min(milliseconds, 9e15)))
-    }
-}
-
-extension Date {
-    /// This instant moved forward by a `Duration`.
-    func adding(_ duration: Duration) -> Date {
-        addingTimeInterval(RetryPolicy.seconds(duration))
     }
 }

@@ -46,6 +46,6 @@ public struct TaskSnapshot: Sendable, Hashable {
     /// which never gives up on faults, needs a person to look after a day).
     public func isStalled(at now: Date, policy: RetryPolicy) -> Bool {
         guard let failingSince, let after = policy.stalledAfter, !status.isTerminal else { return false }
-        return now.timeIntervalSince(failingSince) >= RetryPolicy.seconds(after)
+        return now.timeIntervalSince(failingSince) >= after.timeInterval
     }
 }

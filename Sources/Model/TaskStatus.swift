@@ -38,6 +38,14 @@ public enum TaskStatus: String, Sendable, Hashable, Codable, CaseIterable {
     /// Whether the task waits for a person (the filer or an operator) to act.
     public var needsAction: Bool { self == .failed || self == .dead }
 
+    /// Whether the task is open: the agency can act on it now or later without anyone deciding
+    /// anything — not waiting for another item, for a person, nor ended. Only an open task can be
+    /// past its time limit (overdue); the dashboard's and the sweeper's counts use this list.
+    public var isOpen: Bool { !isTerminal && !needsAction && self != .blocked }
+
+    /// Every open status (``isOpen``), in declaration order.
+    public static let open: [TaskStatus] = allCases.filter(\.isOpen)
+
     /// Whether a worker may claim the task (see ``TaskEvent/claim``).
     public var isClaimable: Bool {
         switch self {

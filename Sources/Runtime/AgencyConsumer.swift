@@ -236,13 +236,6 @@ public struct DelayedPromoter: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await runOnce()
-            } catch {
-                logger.warning("delayed tasks not promoted; retrying", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
-        }
+        await Periodic.run(every: interval, name: "promoting delayed tasks", logger: logger) { try await runOnce() }
     }
 }

@@ -69,12 +69,8 @@ public struct DatabaseClockService: Service {
         }
     }
 
+    /// A failed reading keeps the last offset.
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do { try await runOnce() } catch {
-                logger.warning("could not read PostgreSQL's clock; keeping the last offset", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
-        }
+        await Periodic.run(every: interval, name: "reading PostgreSQL's clock", logger: logger) { try await runOnce() }
     }
 }

@@ -35,18 +35,11 @@ public struct DeadlineSweeper: Service {
     public func runOnce() async throws -> Int? {
         let (calendar, paymentDay, instant) = (calendar, paymentDay, now())
         let today = LocalDate(instant, utcOffsetSeconds: LocalDate.chinaStandardTimeOffset)
-        let result: (Int, [String: Int])? = try await postgres.withConnection { db in
-            let key = try SingletonLock.key("deadlines", on: db)
-            guard try db.tryAdvisoryLock(key) else { return nil }
-            defer { _ = try? db.advisoryUnlock(key) }
+        let result: (Int, [String: Int])? = try await postgres.withConnection { try SingletonLock.ifElected("deadlines", on: $0) { db in
             let cancelled = try RealNameStore.cancelMissedDeadlines(today: today, now: instant, limit: 500, calendar: calendar,
                                                                    paymentDay: paymentDay, on: db)
-            var overdue: [String: Int] = [:]
-            for row in try db.query(Self.overdue, [instant]) {
-                overdue[try row.decode(String.self, "agency")] = try row.decode(Int.self, "n")
-            }
-            return (cancelled, overdue)
-        }
+            return (cancelled, try CaseSearch.overdueCounts(at: instant, on: db))
+        } }
         CalendarSettings.recordProvisional(calendar, today: today, factory: factory)
         guard let (cancelled, overdue) = result else { return nil }
         for agency in Agency.allCases {
@@ -60,21 +53,6 @@ public struct DeadlineSweeper: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await runOnce()
-            } catch {
-                logger.warning("deadline sweep failed; retrying", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
-        }
+        await Periodic.run(every: interval, name: "deadline sweep", logger: logger) { try await runOnce() }
     }
-
-    /// Answered from the partial index `tasks_open_due_agency` (migration 0007) alone.
-    private static let overdue = PreparedStatement(name: "overdueByAgency", sql: """
-        SELECT agency, count(*) AS n FROM tasks
-        WHERE due_by IS NOT NULL AND due_by < $1
-          AND status IN ('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName')
-        GROUP BY agency
-        """)
 }

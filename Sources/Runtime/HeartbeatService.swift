@@ -32,18 +32,7 @@ public struct HeartbeatService: Service {
     }
 
     public func run() async throws {
-        var healthy = true
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await runOnce()
-                if !healthy { logger.info("heartbeat written again") }
-                healthy = true
-            } catch {
-                if healthy { logger.warning("heartbeat not written", metadata: ["error": "\(error)"]) }
-                healthy = false
-            }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
-        }
+        await Periodic.run(every: interval, name: "heartbeat", logger: logger) { try await runOnce() }
         // Leave no ghost behind on a clean stop.
         let workerID = snapshot().workerID
         _ = try? await redis.withConnection { [prefix] in

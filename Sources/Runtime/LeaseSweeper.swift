@@ -47,14 +47,9 @@ public struct LeaseSweeper: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let taken = try await runOnce()
-                if taken > 0 { logger.info("expired leases taken over", metadata: ["tasks": "\(taken)"]) }
-            } catch {
-                logger.warning("lease sweep failed; retrying", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        await Periodic.run(every: interval, name: "lease sweep", logger: logger) {
+            let taken = try await runOnce()
+            if taken > 0 { logger.info("expired leases taken over", metadata: ["tasks": "\(taken)"]) }
         }
     }
 }

@@ -68,14 +68,9 @@ public struct Reconciler: Service {
     static let margin: TimeInterval = 5
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let count = try await runOnce()
-                if count > 0 { logger.notice("republished tasks Redis did not have", metadata: ["tasks": "\(count)"]) }
-            } catch {
-                logger.warning("reconciliation failed; retrying", metadata: ["error": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
+        await Periodic.run(every: interval, name: "reconciliation", logger: logger) {
+            let count = try await runOnce()
+            if count > 0 { logger.notice("republished tasks Redis did not have", metadata: ["tasks": "\(count)"]) }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Model
 import Postgres
 import ServiceLifecycle
 import Storage
@@ -41,13 +42,10 @@ public struct RetentionSweeper: Service {
     @discardableResult
     public func runOnce() async throws -> Swept? {
         let instant = now()
-        let eventsBefore = eventRetention.map { instant.addingTimeInterval(-Double($0.components.seconds)) }
-        let samplesBefore = instant.addingTimeInterval(-Double(sampleRetention.components.seconds))
+        let eventsBefore = eventRetention.map { instant.adding(.zero - $0) }
+        let samplesBefore = instant.adding(.zero - sampleRetention)
         let batch = batch
-        return try await postgres.withConnection { db in
-            let key = try SingletonLock.key("retention", on: db)
-            guard try db.tryAdvisoryLock(key) else { return nil }
-            defer { _ = try? db.advisoryUnlock(key) }
+        return try await postgres.withConnection { try SingletonLock.ifElected("retention", on: $0) { db in
             var swept = Swept()
             func drain(_ step: () throws -> Int) throws -> Int {
                 var total = 0
@@ -63,22 +61,17 @@ public struct RetentionSweeper: Service {
             }
             swept.samplesDeleted = try drain { try Retention.deleteSamples(before: samplesBefore, limit: batch, on: db) }
             return swept
-        }
+        } }
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                if let swept = try await runOnce(), swept != Swept() {
-                    logger.info("retention: purged and deleted", metadata: [
-                        "bankAccounts": "\(swept.accountsPurged)", "events": "\(swept.eventsDeleted)",
-                        "samples": "\(swept.samplesDeleted)",
-                    ])
-                }
-            } catch {
-                logger.warning("retention sweep failed; retrying", metadata: ["error": "\(error)"])
+        await Periodic.run(every: interval, name: "retention sweep", logger: logger) {
+            if let swept = try await runOnce(), swept != Swept() {
+                logger.info("retention: purged and deleted", metadata: [
+                    "bankAccounts": "\(swept.accountsPurged)", "events": "\(swept.eventsDeleted)",
+                    "samples": "\(swept.samplesDeleted)",
+                ])
             }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 }

@@ -33,18 +33,14 @@ public struct SampleFlusher: Service {
 
     public func run() async throws {
         var passes = 0
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await runOnce()
-                passes += 1
-                if passes % 720 == 1 {
-                    let cutoff = samples.now().addingTimeInterval(-86_400)
-                    try await postgres.withConnection { try SampleStore.prune(before: cutoff, on: $0) }
-                }
-            } catch {
-                logger.warning("samples not written; kept for the next pass", metadata: ["error": "\(error)"])
+        // Samples not written are kept for the next pass.
+        await Periodic.run(every: interval, name: "writing the minute samples", logger: logger) {
+            try await runOnce()
+            passes += 1
+            if passes % 720 == 1 {
+                let cutoff = samples.now().addingTimeInterval(-86_400)
+                try await postgres.withConnection { try SampleStore.prune(before: cutoff, on: $0) }
             }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
         try? await runOnce()
     }

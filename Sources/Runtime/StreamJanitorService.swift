@@ -41,17 +41,12 @@ public struct StreamJanitorService: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let swept = try await runOnce()
-                if !swept.consumersRemoved.isEmpty {
-                    logger.info("consumers of stopped workers removed from the groups",
-                                metadata: ["consumers": "\(swept.consumersRemoved)"])
-                }
-            } catch {
-                logger.warning("stream janitor pass failed; retrying", metadata: ["error": "\(error)"])
+        await Periodic.run(every: interval, name: "stream janitor", logger: logger) {
+            let swept = try await runOnce()
+            if !swept.consumersRemoved.isEmpty {
+                logger.info("consumers of stopped workers removed from the groups",
+                            metadata: ["consumers": "\(swept.consumersRemoved)"])
             }
-            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 }

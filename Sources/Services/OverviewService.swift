@@ -80,7 +80,7 @@ public struct OverviewService: Sendable {
 
     /// The shortest stall of any item's policy (the pension chain's day).
     static let stalledAfterSeconds: Double = ItemCatalogue.all.compactMap(\.retryPolicy.stalledAfter)
-        .map { Double($0.components.seconds) }.min() ?? 86_400
+        .map(\.timeInterval).min() ?? 86_400
 
     public func snapshot() async throws -> Overview {
         let instant = now()

@@ -269,8 +269,9 @@ public enum CaseSearch {
         GROUP BY agency
         """)
 
-    /// The statuses of a task that is still open (the predicate of `tasks_open_due_agency`).
-    static let openStatuses = "('queued', 'running', 'retrying', 'awaitingConditions', 'scheduled', 'awaitingRealName')"
+    /// `TaskStatus.open` as an SQL list of literals: the predicate of the partial index
+    /// `tasks_open_due_agency` (migration 0007), which the planner can match only against constants.
+    static let openStatuses = "(" + TaskStatus.open.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"
 
     private static let countAttention = PreparedStatement(name: "countAttention", sql: """
         SELECT agency, status, count(*) AS n FROM tasks

@@ -49,8 +49,10 @@ struct CaseTasks {
     @discardableResult
     mutating func apply(_ event: TaskEvent, to item: Item, caseID: UUID, at context: CaseAggregate.Context,
                         jitter: Double = 0) throws(TransitionError) -> TaskStatus {
-        guard cases[caseID] != nil else { throw .noTask(item: item) }
-        return try cases[caseID]!.apply(event, to: item, at: context, jitter: jitter)
+        guard let status = try cases[caseID]?.apply(event, to: item, at: context, jitter: jitter) else {
+            throw .noTask(item: item)
+        }
+        return status
     }
 
     /// What the written changes asked of the queue, and the time limits they found breached.

@@ -18,7 +18,7 @@ public enum Reconciliation {
     /// walk reads, so each page starts where the last ended without a cursor. Then due delayed
     /// work, after `cursor` (a pass starts with nil).
     ///
-    /// Runs under a transaction-level advisory lock, so of any number of workers exactly one
+    /// Runs under the reconciler's advisory lock (``SingletonLock/ifElected(_:on:_:)``), so of any number of workers exactly one
     /// reconciles a page at a time; the others get nil (another worker is reconciling: leave the
     /// rest of the pass to it), which is not the empty page that means nothing is left.
     ///
@@ -31,12 +31,8 @@ public enum Reconciliation {
     public static func overdue(now: Date, bound: Duration, before: [Agency: Date] = [:], limit: Int,
                                after cursor: Cursor? = nil, markedAt: Date? = nil, on db: PostgresConnection)
         throws -> (tasks: [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)], next: Cursor?, more: Bool)? {
-        try db.transaction { db in
-            let locked = try db.query("SELECT pg_try_advisory_xact_lock($1) AS locked",
-                                      [try SingletonLock.key("reconciler", on: db)],
-                                      name: "reconcilerLock").first?.decode(Bool.self, "locked") ?? false
-            guard locked else { return nil }
-            let cutoff = now.addingTimeInterval(-Double(bound.components.seconds))
+        try SingletonLock.ifElected("reconciler", on: db) { db in try db.transaction { db in
+            let cutoff = now.adding(.zero - bound)
             let agencies = Agency.allCases
             var found: [(id: UUID, agency: Agency, attempt: Int, dueAt: Date?)] = []
             var next = cursor
@@ -71,7 +67,7 @@ public enum Reconciliation {
                 found = found.filter { kept.contains($0.id) }
             }
             return (found, next, more)
-        }
+        } }
     }
 
     private static let mark = PreparedStatement(name: "markDispatched", sql: """

@@ -12,4 +12,15 @@ public enum SingletonLock {
             .first?.decodeIfPresent(String.self, "schema") ?? "public"
         return Int64(bitPattern: StableHash.fnv1a64("singleton:\(job):\(schema)".utf8))
     }
+
+    /// The one leader election of the deployment's periodic jobs: runs `body` while holding the
+    /// job's session advisory lock, or returns nil at once when another process holds it (it is
+    /// doing the job). The lock is released when `body` ends, or with the connection if that breaks.
+    public static func ifElected<T>(_ job: String, on db: PostgresConnection,
+                                    _ body: (PostgresConnection) throws -> T) throws -> T? {
+        let key = try key(job, on: db)
+        guard try db.tryAdvisoryLock(key) else { return nil }
+        defer { _ = try? db.advisoryUnlock(key) }
+        return try body(db)
+    }
 }

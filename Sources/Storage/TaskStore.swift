@@ -67,7 +67,6 @@ public enum TaskStore {
     public static func claim(_ messages: [(id: UUID, attempt: Int)], owner: String, lease: Duration, now: Date,
                              calendar: WorkingDayCalendar, on db: PostgresConnection) throws -> [ClaimedTask] {
         guard !messages.isEmpty else { return [] }
-        let seconds = Double(lease.components.seconds) + Double(lease.components.attoseconds) / 1e18
         // A claim that starts a time limit (a re-check, the payment day) sets the due instant of the
         // item's limit counted from now; the statement picks it by item.
         let starting = Dictionary(uniqueKeysWithValues: Item.allCases.map { item in
@@ -75,7 +74,7 @@ public enum TaskStore {
         })
         let rows = try db.retryingChanges {
             try db.query(Self.claimBatch, [
-                messages.map(\.id), messages.map(\.attempt), owner, now.addingTimeInterval(seconds), now,
+                messages.map(\.id), messages.map(\.attempt), owner, now.adding(lease), now,
                 Self.claimable, "worker:\(owner)", Self.limitStartingClaims,
                 Item.allCases.map(\.rawValue), Item.allCases.map { starting[$0] },
             ])

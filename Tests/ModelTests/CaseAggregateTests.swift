@@ -224,3 +224,11 @@ struct CaseAggregateTests {
         #expect(aggregate.changes.events.map(\.to) == [.failed, .queued])
     }
 }
+
+@Suite("TaskStatus lists")
+struct TaskStatusListTests {
+    @Test("the open statuses are those of the partial index tasks_open_due_agency (migration 0007)")
+    func open() {
+        #expect(Set(TaskStatus.open) == [.queued, .running, .retrying, .awaitingConditions, .scheduled, .awaitingRealName])
+    }
+}
