@@ -168,7 +168,7 @@ public final class RedisConnection {
         }
     }
 
-    private static func mayRetry(_ error: RedisError, _ commands: [[any RedisArgument]]) -> Bool {
+    static func mayRetry(_ error: RedisError, _ commands: [[any RedisArgument]]) -> Bool {
         switch error.code {
         case .connectionFailed: return true
         case .connectionLost: return commands.allSatisfy(RedisCommandKey.isIdempotent)
@@ -259,124 +259,6 @@ public final class RedisConnection {
                              + reasons.joined(separator: "; "))
     }
 
-    // MARK: Cluster
-
-    private func clusterSend(_ cluster: ClusterRoute, _ arguments: [any RedisArgument], key: [UInt8]?,
-                             extraWait: Duration?) throws -> RedisReply {
-        if cluster.primaries.isEmpty { try refresh(cluster, avoiding: nil) }
-        var node = try cluster.node(for: key, connection: self)
-        var asking = false
-        var redirects = 0
-        var retried = false
-        while true {
-            do {
-                if asking { _ = try node.send(["ASKING"]) }
-                let reply = try node.send(arguments, extraWait: extraWait)
-                if case .error(let message) = reply, redirects < 5,
-                   let redirect = ClusterRoute.Redirect(message) {
-                    redirects += 1
-                    if redirect.isAsk {
-                        asking = true
-                    } else {
-                        asking = false
-                        cluster.assign(slot: redirect.slot, to: redirect.address)
-                        try? refresh(cluster, avoiding: nil)
-                    }
-                    node = cluster.node(redirect.address, connection: self)
-                    continue
-                }
-                if case .error(let message) = reply, message.hasPrefix("CLUSTERDOWN") {
-                    try? refresh(cluster, avoiding: nil)
-                }
-                return reply
-            } catch let error as RedisError where error.code == .connectionFailed || error.code == .connectionLost
-                || error.code == .timeout {
-                node.disconnect()
-                // The node may have failed over: read the slots again from another node.
-                try? refresh(cluster, avoiding: node.address)
-                guard !retried, Self.mayRetry(error, [arguments]) else { throw error }
-                retried = true
-                asking = false
-                node = try cluster.node(for: key, connection: self)
-            }
-        }
-    }
-
-    private func clusterPipeline(_ cluster: ClusterRoute, _ commands: [[any RedisArgument]]) throws -> [RedisReply] {
-        if cluster.primaries.isEmpty { try refresh(cluster, avoiding: nil) }
-        var groups: [RedisAddress: [Int]] = [:]
-        var order: [RedisAddress] = []
-        for (index, arguments) in commands.enumerated() {
-            let address = try cluster.address(for: RedisCommandKey.key(of: arguments))
-            if groups[address] == nil { order.append(address) }
-            groups[address, default: []].append(index)
-        }
-        var replies = [RedisReply](repeating: .null, count: commands.count)
-        for address in order {
-            let indices = groups[address]!
-            let batch = indices.map { commands[$0] }
-            let node = cluster.node(address, connection: self)
-            let answered: [RedisReply]
-            do {
-                answered = try node.pipeline(batch)
-            } catch let error as RedisError where Self.mayRetry(error, batch) {
-                node.disconnect()
-                try? refresh(cluster, avoiding: address)
-                // Nothing was sent, or it is safe to send again: each on its own, routed afresh.
-                answered = try batch.map { try clusterSend(cluster, $0, key: RedisCommandKey.key(of: $0), extraWait: nil) }
-            } catch {
-                node.disconnect()
-                try? refresh(cluster, avoiding: address)
-                throw error
-            }
-            for (position, index) in indices.enumerated() {
-                var reply = answered[position]
-                if case .error(let message) = reply, ClusterRoute.Redirect(message) != nil {
-                    // A MOVED or ASK answer means the command did not run: send it to the right node.
-                    reply = try clusterSend(cluster, commands[index], key: RedisCommandKey.key(of: commands[index]),
-                                            extraWait: nil)
-                }
-                replies[index] = reply
-            }
-        }
-        return replies
-    }
-
-    /// Reads `CLUSTER SLOTS` from a known node (another than `avoiding` first) or a seed.
-    private func refresh(_ cluster: ClusterRoute, avoiding: RedisAddress?) throws {
-        var candidates = cluster.primaries.filter { $0 != avoiding }
-        candidates += cluster.nodes.keys.filter { $0 != avoiding && !candidates.contains($0) }.sorted { $0.description < $1.description }
-        candidates += cluster.seeds.filter { !candidates.contains($0) }
-        if let avoiding { candidates.append(avoiding) }
-        var reasons: [String] = []
-        for address in candidates {
-            let node = cluster.node(address, connection: self)
-            do {
-                let reply = try node.send(["CLUSTER", "SLOTS"])
-                if case .error(let message) = reply {
-                    reasons.append("\(address): \(message)")
-                    continue
-                }
-                guard let ranges = reply.array, !ranges.isEmpty else {
-                    reasons.append("\(address): no slots assigned")
-                    continue
-                }
-                try cluster.apply(ranges, askedOf: address)
-                return
-            } catch let error as RedisError {
-                node.disconnect()
-                reasons.append("\(address): \(error.message)")
-            }
-        }
-        throw RedisError(.connectionFailed, call: "CLUSTER SLOTS",
-                         message: "no cluster node answered: " + reasons.joined(separator: "; "))
-    }
-
-    fileprivate func makeNode(_ address: RedisAddress, username: String?, password: String?) -> RedisNode {
-        RedisNode(address: address, username: username, password: password, database: 0,
-                  connectTimeout: connectTimeout, commandTimeout: commandTimeout)
-    }
-
     // MARK: Helpers
 
     /// A duration in whole milliseconds, as Redis commands take it.
@@ -387,7 +269,7 @@ public final class RedisConnection {
 }
 
 /// The primary a Sentinel group names, asked again after a connection error.
-private final class SentinelRoute {
+final class SentinelRoute {
     let sentinels: [RedisAddress]
     let master: String
     let username: String?
@@ -406,100 +288,5 @@ private final class SentinelRoute {
     func forget() {
         primary?.disconnect()
         primary = nil
-    }
-}
-
-/// A Redis Cluster's slot map and a connection per node.
-private final class ClusterRoute {
-    let seeds: [RedisAddress]
-    let username: String?
-    let password: String?
-    var nodes: [RedisAddress: RedisNode] = [:]
-    /// The primary serving each slot (an index into `primaries`), -1 when none does.
-    var slots = [Int](repeating: -1, count: RedisCommandKey.slotCount)
-    var primaries: [RedisAddress] = []
-
-    init(seeds: [RedisAddress], username: String?, password: String?) {
-        self.seeds = seeds
-        self.username = username
-        self.password = password
-    }
-
-    func node(_ address: RedisAddress, connection: RedisConnection) -> RedisNode {
-        if let node = nodes[address] { return node }
-        let node = connection.makeNode(address, username: username, password: password)
-        nodes[address] = node
-        return node
-    }
-
-    func address(for key: [UInt8]?) throws -> RedisAddress {
-        guard let key else {
-            guard let first = primaries.first else { throw unassigned(nil) }
-            return first
-        }
-        let slot = RedisCommandKey.slot(key)
-        let index = slots[slot]
-        guard index >= 0 else { throw unassigned(slot) }
-        return primaries[index]
-    }
-
-    func node(for key: [UInt8]?, connection: RedisConnection) throws -> RedisNode {
-        node(try address(for: key), connection: connection)
-    }
-
-    func assign(slot: Int, to address: RedisAddress) {
-        if let index = primaries.firstIndex(of: address) {
-            slots[slot] = index
-        } else {
-            primaries.append(address)
-            slots[slot] = primaries.count - 1
-        }
-    }
-
-    /// Takes a `CLUSTER SLOTS` reply: `[[start, end, [host, port, id], replica…], …]`.
-    func apply(_ ranges: [RedisReply], askedOf asked: RedisAddress) throws {
-        var table = [Int](repeating: -1, count: RedisCommandKey.slotCount)
-        var found: [RedisAddress] = []
-        for range in ranges {
-            guard let parts = range.array, parts.count >= 3, let start = parts[0].int, let end = parts[1].int,
-                  let primary = parts[2].array, primary.count >= 2, let port = primary[1].int,
-                  (0..<RedisCommandKey.slotCount).contains(start), (start..<RedisCommandKey.slotCount).contains(end)
-            else {
-                throw RedisError(.unexpectedReply, call: "CLUSTER SLOTS", message: "a slot range has an unexpected shape")
-            }
-            let host = primary[0].string.flatMap { $0.isEmpty || $0 == "?" ? nil : $0 } ?? asked.host
-            let address = RedisAddress(host: host, port: port)
-            let index = found.firstIndex(of: address) ?? { found.append(address); return found.count - 1 }()
-            for slot in start...end { table[slot] = index }
-        }
-        slots = table
-        primaries = found
-        // Connections to nodes that serve no slot any more (a demoted primary) are closed.
-        for (address, node) in nodes where !found.contains(address) {
-            node.disconnect()
-            nodes[address] = nil
-        }
-    }
-
-    private func unassigned(_ slot: Int?) -> RedisError {
-        RedisError(.connectionFailed, call: "cluster",
-                   message: slot.map { "no node serves slot \($0)" } ?? "no cluster node is known")
-    }
-
-    /// A `MOVED 3999 127.0.0.1:6381` or `ASK 3999 127.0.0.1:6381` answer.
-    struct Redirect {
-        let isAsk: Bool
-        let slot: Int
-        let address: RedisAddress
-
-        init?(_ message: String) {
-            let words = message.split(separator: " ")
-            guard words.count == 3, words[0] == "MOVED" || words[0] == "ASK", let slot = Int(words[1]),
-                  let colon = words[2].lastIndex(of: ":"), let port = Int(words[2][words[2].index(after: colon)...])
-            else { return nil }
-            isAsk = words[0] == "ASK"
-            self.slot = slot
-            address = RedisAddress(host: String(words[2][..<colon]), port: port)
-        }
     }
 }
