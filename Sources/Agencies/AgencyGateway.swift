@@ -106,6 +106,18 @@ public protocol EffectLedger: Sendable {
     func record(successes: [LedgerEffect], others: [String], at: Date) async throws -> [String: LedgerEntry]
 }
 
+/// The ledger could not be reached: whether the effects were recorded is unknown, so the calls are
+/// not an agency's fault — the worker repeats them with the same idempotency keys.
+public struct EffectLedgerUnavailable: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+
+    public var description: String { "the effect ledger is unavailable: \(reason)" }
+}
+
 /// An effect to record: the call's key, its item, and what the agency reports.
 public struct LedgerEffect: Sendable, Equatable {
     public var idempotencyKey: String

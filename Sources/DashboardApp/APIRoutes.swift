@@ -22,7 +22,7 @@ public struct APIDependencies: Sendable {
         self.cases = CaseQueries(postgres: postgres)
         self.prequalifications = PrequalificationService(postgres: postgres)
         self.fundCentres = FundCentres(postgres: postgres)
-        self.actions = CaseActions(postgres: postgres, publisher: filing.publisher, calendar: filing.calendar,
+        self.actions = CaseActions(postgres: postgres, queue: filing.queue, calendar: filing.calendar,
                                    paymentDay: paymentDay, now: filing.now)
     }
 }

@@ -230,7 +230,11 @@ public struct Dispatch: Sendable {
     /// Tasks to put in their agency's delayed set, due at a time.
     public var schedule: [(id: UUID, agency: Agency, attempt: Int, at: Date)] = []
 
-    public init() {}
+    public init(publish: [(id: UUID, agency: Agency, attempt: Int)] = [],
+                schedule: [(id: UUID, agency: Agency, attempt: Int, at: Date)] = []) {
+        self.publish = publish
+        self.schedule = schedule
+    }
 
     public var isEmpty: Bool { publish.isEmpty && schedule.isEmpty }
 

@@ -1,25 +1,23 @@
 import Foundation
 import Logging
-import Queue
-import Redis
+import Model
 import ServiceLifecycle
 import Services
-import Storage
 
 /// Consumes one agency's stream with a bounded number of concurrent tasks (slots).
 ///
 /// One fetcher reads messages only for free slots — as many as are free, up to `batchSize`, in one
-/// XREADGROUP that blocks while the stream is idle — and hands each read to a batch that claims its
+/// read that waits while the queue is idle — and hands each read to a batch that claims its
 /// tasks in one transaction, calls the agency, commits the outcomes in one transaction, and only
-/// then acknowledges the messages and publishes what became ready, in one Redis round trip. Messages
-/// another consumer held longer than the visibility timeout are reclaimed with XAUTOCLAIM.
+/// then acknowledges the messages and publishes what became ready, in one queue round trip. Messages
+/// another consumer held longer than the visibility timeout are reclaimed (``TaskQueue/read``).
 ///
 /// On graceful shutdown (SIGTERM) it stops fetching and lets running batches finish for up to
 /// `shutdownGrace`; batches still waiting on an agency then give their tasks back (`released`),
 /// which publishes them again for another worker.
 public struct AgencyConsumer: Service {
-    public let redis: RedisClient
-    public let keys: AgencyKeys
+    public let queue: any TaskQueue
+    public let agency: Agency
     public let runner: TaskRunner
     public let consumerName: String
     public let slots: Int
@@ -31,14 +29,15 @@ public struct AgencyConsumer: Service {
     public let inFlight: InFlightTasks?
     public let metrics: WorkerMetrics
 
-    /// - Parameter redis: connections for the blocking reads; one is held while the fetcher blocks.
-    public init(redis: RedisClient, keys: AgencyKeys, runner: TaskRunner, consumerName: String, slots: Int,
+    /// - Parameter queue: where the fetcher reads (for Redis: connections of their own for the
+    ///   blocking reads, one held while the fetcher waits); the runner settles through its own queue.
+    public init(queue: any TaskQueue, agency: Agency, runner: TaskRunner, consumerName: String, slots: Int,
                 batchSize: Int = 32, block: Duration = .seconds(1), visibilityTimeout: Duration = .seconds(60),
                 shutdownGrace: Duration = .seconds(10), logger: Logger, inFlight: InFlightTasks? = nil,
                 metrics: WorkerMetrics = WorkerMetrics()) {
         self.metrics = metrics
-        self.redis = redis
-        self.keys = keys
+        self.queue = queue
+        self.agency = agency
         self.runner = runner
         self.consumerName = consumerName
         self.slots = slots
@@ -76,8 +75,8 @@ public struct AgencyConsumer: Service {
                                 } catch {
                                     if stopping { break }
                                     groupReady = false
-                                    logger.warning("cannot read the stream; retrying",
-                                                   metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
+                                    logger.warning("cannot read the queue; retrying",
+                                                   metadata: ["agency": "\(agency.rawValue)", "error": "\(error)"])
                                     try? await Task.sleep(for: .milliseconds(500))
                                 }
                             }
@@ -101,20 +100,12 @@ public struct AgencyConsumer: Service {
     private var stopping: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 
     private func ensureGroup() async throws {
-        let keys = keys
-        try await redis.withConnection { _ = try $0.xgroupCreate(keys.stream, group: keys.group) }
+        try await queue.prepare(agency)
     }
 
     /// Up to `count` new messages, or ones reclaimed from a consumer that stopped answering.
-    private func next(count: Int) async throws -> [StreamMessage] {
-        let (keys, consumer, block, visibility) = (keys, consumerName, block, visibilityTimeout)
-        return try await redis.withConnection { connection in
-            let fresh = try connection.xreadgroup(group: keys.group, consumer: consumer, streams: [keys.stream],
-                                                  count: count, block: block)
-            if !fresh.isEmpty { return fresh }
-            return try connection.xautoclaim(keys.stream, group: keys.group, consumer: consumer,
-                                             minIdle: visibility, count: count).messages
-        }
+    private func next(count: Int) async throws -> [QueueMessage] {
+        try await queue.read(agency, consumer: consumerName, count: count, block: block, reclaimAfter: visibilityTimeout)
     }
 
     /// Claims, performs and completes one read's tasks, then acknowledges its messages.
@@ -122,19 +113,18 @@ public struct AgencyConsumer: Service {
     /// Each step is retried while PostgreSQL or Redis is away; nothing is acknowledged before its
     /// outcome has committed. If the consumer is cancelled meanwhile, the messages stay pending (and
     /// claimed tasks keep their lease), so they are redelivered or taken over later.
-    private func process(_ messages: [StreamMessage]) async {
+    private func process(_ messages: [QueueMessage]) async {
         var wanted: [(id: UUID, attempt: Int)] = []
         for message in messages {
-            if let id = message.string("task").flatMap(UUID.init(uuidString:)),
-               let attempt = message.string("attempt").flatMap(Int.init) {
+            if let id = message.taskID, let attempt = message.attempt {
                 wanted.append((id, attempt))
             } else {
-                logger.error("malformed message dropped", metadata: ["agency": "\(keys.agency)", "id": "\(message.id)"])
+                logger.error("malformed message dropped", metadata: ["agency": "\(agency.rawValue)", "id": "\(message.id)"])
             }
         }
         let started = ContinuousClock.now
         guard let claimed = await retrying("claim", { try await runner.claim(wanted) }) else { return }
-        let agency = keys.agency
+        let agency = agency.rawValue
         let claimedAt = Date()
         let messageOf = Dictionary(zip(wanted.map(\.id), messages.map(\.id)), uniquingKeysWith: { first, _ in first })
         for task in claimed {
@@ -174,8 +164,8 @@ public struct AgencyConsumer: Service {
                 logger.notice("tasks released at shutdown", metadata: ["agency": "\(agency)", "tasks": "\(released.statuses.count)"])
             }
         }
-        let (ids, keys, settled) = (messages.map(\.id), keys, result)
-        let settle = { @Sendable in try await runner.settle(settled, acknowledging: ids, on: keys) }
+        let (ids, of, settled) = (messages.map(\.id), self.agency, result)
+        let settle = { @Sendable in try await runner.settle(settled, acknowledging: ids, of: of) }
         if await retrying("acknowledge", settle) == nil {
             _ = await once("acknowledge", settle)
         }
@@ -189,7 +179,7 @@ public struct AgencyConsumer: Service {
                 return try await body()
             } catch {
                 if Task.isCancelled { return nil }
-                logger.warning("\(step) failed; retrying", metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
+                logger.warning("\(step) failed; retrying", metadata: ["agency": "\(agency.rawValue)", "error": "\(error)"])
                 do { try await Task.sleep(for: delay) } catch { return nil }
                 delay = min(delay * 2, .seconds(2))
             }
@@ -203,24 +193,24 @@ public struct AgencyConsumer: Service {
         do {
             return try await Task { try await body() }.value
         } catch {
-            logger.warning("\(step) failed", metadata: ["agency": "\(keys.agency)", "error": "\(error)"])
+            logger.warning("\(step) failed", metadata: ["agency": "\(agency.rawValue)", "error": "\(error)"])
             return nil
         }
     }
 }
 
-/// Moves due delayed tasks (retries, payment days, re-checks) to their streams, every `interval`.
+/// Moves due delayed tasks (retries, payment days, re-checks) to their queues, every `interval`.
 public struct DelayedPromoter: Service {
-    public let redis: RedisClient
-    public let keys: [AgencyKeys]
+    public let queue: any TaskQueue
+    public let agencies: [Agency]
     public let interval: Duration
     public let now: @Sendable () -> Date
     public let logger: Logger
 
-    public init(redis: RedisClient, keys: [AgencyKeys], interval: Duration = .milliseconds(200), logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
-        self.redis = redis
-        self.keys = keys
+    public init(queue: any TaskQueue, agencies: [Agency] = Agency.allCases, interval: Duration = .milliseconds(200),
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.queue = queue
+        self.agencies = agencies
         self.interval = interval
         self.logger = logger
         self.now = now
@@ -229,10 +219,7 @@ public struct DelayedPromoter: Service {
     /// One pass over every agency; returns how many tasks moved.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let (keys, instant) = (keys, now())
-        return try await redis.withConnection { connection in
-            try keys.reduce(0) { $0 + (try DelayedTasks(keys: $1).promoteDue(now: instant, on: connection)) }
-        }
+        try await queue.promoteDue(agencies, now: now())
     }
 
     public func run() async throws {

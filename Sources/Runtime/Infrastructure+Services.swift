@@ -11,7 +11,7 @@ extension Infrastructure {
     public func filingService(logger: Logger, agencies: any AgencyGateway = SimulatedAgencies(),
                               calendar: WorkingDayCalendar? = nil,
                               now: @escaping @Sendable () -> Date = { Date() }) throws -> FilingService {
-        FilingService(postgres: postgres, publisher: TaskPublisher(redis: redis, prefix: keyPrefix), agencies: agencies,
+        FilingService(postgres: postgres, queue: RedisTaskQueue(redis: redis, prefix: keyPrefix), agencies: agencies,
                       calendar: try calendar ?? WorkingDayCalendar.standard(), logger: logger, now: now)
     }
 

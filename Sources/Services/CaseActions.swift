@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Model
 import Postgres
-import Queue
 import Storage
 
 /// What filers and operators do to a case after filing: confirm the real-name check, retrigger a
@@ -10,15 +9,15 @@ import Storage
 /// writes an event naming who acted; what it makes ready is published after the commit.
 public struct CaseActions: Sendable {
     public let postgres: PostgresPool
-    public let publisher: TaskPublisher
+    public let queue: any TaskQueue
     public let calendar: WorkingDayCalendar
     public let paymentDay: PensionPaymentDay
     public let now: @Sendable () -> Date
 
-    public init(postgres: PostgresPool, publisher: TaskPublisher, calendar: WorkingDayCalendar,
+    public init(postgres: PostgresPool, queue: any TaskQueue, calendar: WorkingDayCalendar,
                 paymentDay: PensionPaymentDay, now: @escaping @Sendable () -> Date = { Date() }) {
         self.postgres = postgres
-        self.publisher = publisher
+        self.queue = queue
         self.calendar = calendar
         self.paymentDay = paymentDay
         self.now = now
@@ -189,7 +188,7 @@ public struct CaseActions: Sendable {
     /// After the commit; if Redis is away the reconciler publishes the tasks later.
     private func publish(_ dispatch: Dispatch) async throws {
         guard !dispatch.isEmpty else { return }
-        try? await publisher.settle(dispatch)
+        try? await queue.settle(dispatch, acknowledging: [], of: nil)
     }
 
     /// How the audit trail names who acted (never a full ID number).

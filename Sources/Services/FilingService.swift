@@ -3,23 +3,22 @@ import Foundation
 import Logging
 import Model
 import Postgres
-import Queue
 import Storage
 
 /// Files a case: checks every rule, writes the case and all its tasks in one transaction, then
 /// publishes the tasks that wait for nothing.
 public struct FilingService: Sendable {
     public let postgres: PostgresPool
-    public let publisher: TaskPublisher
+    public let queue: any TaskQueue
     public let agencies: any AgencyGateway
     public let calendar: WorkingDayCalendar
     public let now: @Sendable () -> Date
     public let logger: Logger
 
-    public init(postgres: PostgresPool, publisher: TaskPublisher, agencies: any AgencyGateway,
+    public init(postgres: PostgresPool, queue: any TaskQueue, agencies: any AgencyGateway,
                 calendar: WorkingDayCalendar, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.postgres = postgres
-        self.publisher = publisher
+        self.queue = queue
         self.agencies = agencies
         self.calendar = calendar
         self.logger = logger
@@ -175,7 +174,7 @@ public struct FilingService: Sendable {
             throw error
         }
         do {
-            try await publisher.publish(inserted.readyTasks.map { ($0.id, $0.agency.rawValue, $0.attempt) })
+            try await queue.settle(Dispatch(publish: inserted.readyTasks.map { ($0.id, $0.agency, $0.attempt) }), acknowledging: [], of: nil)
         } catch {
             // Committed is committed: the reconciler republishes ready tasks that Redis never got.
             logger.warning("ready tasks not published; the reconciler will", metadata: ["caseNo": "\(inserted.caseNo)", "error": "\(error)"])

@@ -2,19 +2,16 @@ import Agencies
 import Foundation
 import Logging
 import Model
-import Postgres
-import Queue
-import Storage
 
-/// Runs delivered tasks: claims them in PostgreSQL, calls the agency, commits the outcomes with
+/// Runs delivered tasks: claims them in the repository, calls the agency, commits the outcomes with
 /// what they release, then acknowledges the messages and publishes or schedules what became ready.
 ///
 /// Each step takes a batch, so a busy worker claims many tasks in one transaction and commits many
 /// outcomes in another. A message is acknowledged only after its outcome has committed; if a step
 /// throws (PostgreSQL or Redis unreachable) the messages stay pending and are delivered again.
 public struct TaskRunner: Sendable {
-    public let postgres: PostgresPool
-    public let publisher: TaskPublisher
+    public let tasks: any TaskRepository
+    public let queue: any TaskQueue
     public let agencies: any AgencyGateway
     public let calendar: WorkingDayCalendar
     public let paymentDay: PensionPaymentDay
@@ -26,13 +23,13 @@ public struct TaskRunner: Sendable {
     /// shortens the waits (`RETRY_BACKOFF_SCALE`) so a run settles in minutes.
     public let backoffScale: Double
 
-    public init(postgres: PostgresPool, publisher: TaskPublisher, agencies: any AgencyGateway,
+    public init(tasks: any TaskRepository, queue: any TaskQueue, agencies: any AgencyGateway,
                 calendar: WorkingDayCalendar, paymentDay: PensionPaymentDay, owner: String,
                 lease: Duration = .seconds(60), logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
                 backoffScale: Double = 1) {
         self.backoffScale = backoffScale
-        self.postgres = postgres
-        self.publisher = publisher
+        self.tasks = tasks
+        self.queue = queue
         self.agencies = agencies
         self.calendar = calendar
         self.paymentDay = paymentDay
@@ -61,14 +58,11 @@ public struct TaskRunner: Sendable {
     /// Claims the tasks whose messages still match them, in one transaction.
     public func claim(_ messages: [(id: UUID, attempt: Int)]) async throws -> [ClaimedTask] {
         guard !messages.isEmpty else { return [] }
-        let (owner, lease, claimedAt, calendar) = (owner, lease, now(), calendar)
-        return try await postgres.withConnection { db in
-            try TaskStore.claim(messages, owner: owner, lease: lease, now: claimedAt, calendar: calendar, on: db)
-        }
+        return try await tasks.claim(messages, owner: owner, lease: lease, now: now(), calendar: calendar)
     }
 
     /// Calls the agencies for claimed tasks; one completion per task, in order. A fault of the
-    /// agency becomes a transient failure; losing PostgreSQL (the simulator's ledger) throws, since
+    /// agency becomes a transient failure; losing the simulator's ledger (`EffectLedgerUnavailable`) throws, since
     /// whether the effect was recorded is unknown — the call is repeated with the same idempotency key.
     /// A call cut short by cancellation (the worker is stopping) throws `CancellationError`.
     public func perform(_ tasks: [ClaimedTask]) async throws -> [Completion] {
@@ -89,7 +83,7 @@ public struct TaskRunner: Sendable {
                 switch answers.next()! {
                 case .success(.succeeded(let result)): event = .succeeded(result: result)
                 case .success(.conditionNotMet(let reason)): event = .conditionNotMet(reason: reason)
-                case .failure(let error as PostgresError) where error.isConnectionError: throw error
+                case .failure(let error as EffectLedgerUnavailable): throw error
                 case .failure(let error as CancellationError): throw error
                 case .failure(let error): event = .transientFailure(reason: Self.reason(error))
                 }
@@ -101,11 +95,8 @@ public struct TaskRunner: Sendable {
     /// Commits outcomes in one transaction; those whose attempt is no longer the task's are left out.
     public func complete(_ completions: [Completion]) async throws -> CompletionResult {
         guard !completions.isEmpty else { return CompletionResult() }
-        let (calendar, paymentDay, finishedAt, actor) = (calendar, paymentDay, now(), "worker:\(owner)")
-        return try await postgres.withConnection { db in
-            try TaskStore.complete(completions, now: finishedAt, calendar: calendar, paymentDay: paymentDay,
-                                   actor: actor, on: db)
-        }
+        return try await tasks.complete(completions, now: now(), calendar: calendar, paymentDay: paymentDay,
+                                        actor: "worker:\(owner)")
     }
 
     /// Gives claimed tasks back unfinished (the worker is stopping): each returns to the queue at
@@ -115,8 +106,8 @@ public struct TaskRunner: Sendable {
     }
 
     /// After a commit: acknowledges the messages and publishes or schedules what it made due, in one round trip.
-    public func settle(_ result: CompletionResult, acknowledging ids: [String] = [], on keys: AgencyKeys? = nil) async throws {
-        try await publisher.settle(result.dispatch, acknowledging: ids, on: keys)
+    public func settle(_ result: CompletionResult, acknowledging ids: [String] = [], of agency: Agency? = nil) async throws {
+        try await queue.settle(result.dispatch, acknowledging: ids, of: agency)
     }
 
     /// A reason safe to store and show: the error's own description, which never carries personal data.

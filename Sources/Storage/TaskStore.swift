@@ -2,48 +2,6 @@ import Foundation
 import Model
 import Postgres
 
-/// A task a worker holds: what it needs to call the agency.
-public struct ClaimedTask: Sendable, Equatable {
-    public var id: UUID
-    public var caseID: UUID
-    public var item: Item
-    public var agency: Agency
-    /// The attempt this claim made; the outcome applies only to it.
-    public var attempt: Int
-    public var retireeIDNumber: String
-    /// What the agency needs; nil when the case's pre-qualification is gone.
-    public var work: AgencyWork?
-    /// The time limit of this step (from the working-day calendar), if it has one.
-    public var dueBy: Date? = nil
-}
-
-/// The outcome of one claimed attempt, to be committed.
-public struct Completion: Sendable {
-    public var task: ClaimedTask
-    public var event: TaskEvent
-    /// A number in `0..<1` for the backoff's full jitter.
-    public var jitter: Double
-
-    public init(task: ClaimedTask, event: TaskEvent, jitter: Double) {
-        self.task = task
-        self.event = event
-        self.jitter = jitter
-    }
-}
-
-/// What committing a set of completions did.
-public struct CompletionResult: Sendable {
-    /// What became ready or was scheduled, for Redis.
-    public var dispatch = Dispatch()
-    /// The new status of each task whose outcome applied; a task missing here was stale (its
-    /// attempt is no longer the task's), or its transition was refused.
-    public var statuses: [UUID: TaskStatus] = [:]
-    /// Tasks whose agency decided after the time limit had run out (each limit counts once).
-    public var breaches: [(id: UUID, item: Item)] = []
-
-    public init() {}
-}
-
 /// Claiming and completing tasks; every change goes through `TaskTransition` and writes an event.
 ///
 /// Both take a batch: one transaction claims or completes many tasks, with the same checks per task
@@ -265,23 +223,4 @@ public enum TaskStore {
         INSERT INTO events (case_id, task_id, item, at, from_status, to_status, attempt, actor, detail)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
         """)
-}
-
-/// The data of one piece of agency work, as storage knows it.
-public struct AgencyWork: Sendable, Equatable {
-    /// What the filer asked of the housing-fund centre they chose.
-    public struct HousingFund: Sendable, Equatable {
-        public var action: HousingFundAction
-        public var centre: String
-    }
-
-    public var idempotencyKey: String
-    public var item: Item
-    public var caseNo: String
-    public var retirementDate: LocalDate
-    public var prequalification: Prequalification
-    /// For `fund.*` items: the filer's choice of action and centre.
-    public var housingFund: HousingFund?
-    /// For `fund.extraction` only: where the balance is paid (the full number: the centre needs it).
-    public var bankAccount: BankAccount?
 }

@@ -9,6 +9,7 @@ import Model
 import Queue
 import Redis
 import Services
+import Storage
 import Runtime
 import ServiceLifecycle
 
@@ -110,13 +111,15 @@ extension WorkersCommand {
             // Each agency's fetcher blocks on its stream, so blocking reads get connections (and threads) of their own.
             let streams = try RedisClient(url: connection.redisURL, size: agencyList.count)
             let publisher = TaskPublisher(redis: infrastructure.redis, prefix: infrastructure.keyPrefix)
+            let queue = RedisTaskQueue(redis: infrastructure.redis, prefix: infrastructure.keyPrefix)
+            let tasks = PostgresTaskRepository(postgres: infrastructure.postgres)
+            let workAgencies = agencyList.compactMap(Agency.init(rawValue:))
             let calendar = try CalendarSettings.load(logger: logger, now: now())
             let agencyGateway = try AgencySettings.gateway(for: .queuedWork(lease: .seconds(leaseSeconds))) {
                 try SimulatorSettings.simulator(ledger: PostgresEffectLedger(postgres: infrastructure.postgres), now: now)
             }
             let runner = TaskRunner(
-                postgres: infrastructure.postgres, publisher: publisher,
-                agencies: agencyGateway,
+                tasks: tasks, queue: queue, agencies: agencyGateway,
                 calendar: calendar, paymentDay: paymentDay, owner: workerID, lease: .seconds(leaseSeconds), logger: logger,
                 now: now, backoffScale: backoffScale)
             let reconcileAfter = try Environment.integer("RECONCILE_AFTER_SECONDS") ?? 60
@@ -124,7 +127,7 @@ extension WorkersCommand {
             let reconciler = Reconciler(postgres: infrastructure.postgres, publisher: publisher,
                                         bound: .seconds(reconcileAfter), interval: .seconds(min(10, reconcileAfter)),
                                         logger: logger, now: now)
-            let sweeper = LeaseSweeper(postgres: infrastructure.postgres, publisher: publisher, calendar: calendar,
+            let sweeper = LeaseSweeper(tasks: tasks, queue: queue, calendar: calendar,
                                        paymentDay: paymentDay, logger: logger, now: now, backoffScale: backoffScale)
             let deadlines = DeadlineSweeper(postgres: infrastructure.postgres, calendar: calendar, paymentDay: paymentDay,
                                             interval: .seconds(try Environment.integer("DEADLINE_SWEEP_SECONDS") ?? 60),
@@ -132,15 +135,13 @@ extension WorkersCommand {
             let samples = MinuteSamples(now: now)
             let flusher = SampleFlusher(postgres: infrastructure.postgres, samples: samples, logger: logger)
             let metrics = WorkerMetrics(samples: samples)
-            let consumers = ConsumerGroup(agencyList.map { agency in
-                AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency, prefix: infrastructure.keyPrefix),
-                                              runner: runner, consumerName: workerID, slots: slots, batchSize: batch,
+            let reads = RedisTaskQueue(redis: infrastructure.redis, reads: streams, prefix: infrastructure.keyPrefix)
+            let consumers = ConsumerGroup(workAgencies.map { agency in
+                AgencyConsumer(queue: reads, agency: agency, runner: runner, consumerName: workerID, slots: slots, batchSize: batch,
                                               visibilityTimeout: .seconds(visibility), shutdownGrace: .seconds(grace), logger: logger,
                                               inFlight: inFlight, metrics: metrics)
             })
-            let promoter = DelayedPromoter(redis: infrastructure.redis,
-                                           keys: agencyList.map { AgencyKeys(agency: $0, prefix: infrastructure.keyPrefix) },
-                                           logger: logger, now: now)
+            let promoter = DelayedPromoter(queue: queue, agencies: workAgencies, logger: logger, now: now)
             // Retention: events of ended cases (EVENT_RETENTION_DAYS, default 1,095; 0 keeps them), samples
             // (SAMPLE_RETENTION_DAYS, default 30); bank account numbers always purged once the extraction ended.
             let eventDays = try Environment.integer("EVENT_RETENTION_DAYS") ?? 1_095

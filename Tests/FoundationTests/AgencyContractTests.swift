@@ -1,5 +1,6 @@
 import Agencies
 import Foundation
+import Runtime
 import Model
 import Postgres
 import Services

@@ -108,7 +108,7 @@ extension EngineTests {
         let s = try await setup(databaseURL: postgres.url, lease: .seconds(3), latency: .milliseconds(150), clock: { Date() })
         _ = try await file(s, request(medical: true, fund: .seal))
         let restartedMidRun = Mutex(false)
-        let sweeper = LeaseSweeper(postgres: s.h.infrastructure.postgres, publisher: s.publisher,
+        let sweeper = LeaseSweeper(tasks: s.tasks, queue: s.queue,
                                    calendar: try WorkingDayCalendar.bundled(), paymentDay: PensionPaymentDay(dayOfMonth: 15)!,
                                    interval: .milliseconds(500), logger: s.logger)
         let reconciler = Reconciler(postgres: s.h.infrastructure.postgres, publisher: s.publisher, bound: .seconds(1),
@@ -161,7 +161,7 @@ extension EngineTests {
         #expect(try await Reconciler(postgres: s.h.infrastructure.postgres, publisher: s.publisher, logger: s.logger,
                                      now: { farFuture }).runOnce() == 0)
         let promoted = try await DelayedPromoter(
-            redis: s.h.infrastructure.redis, keys: [AgencyKeys(agency: "hr", prefix: s.h.keyPrefix)], logger: s.logger,
+            queue: s.queue, agencies: [.hr], logger: s.logger,
             now: { farFuture }).runOnce()
         #expect(promoted == limit - 1)
         let keys = AgencyKeys(agency: "hr", prefix: s.h.keyPrefix)
@@ -194,7 +194,7 @@ extension EngineTests {
         }
         #expect(retriggered?.status == .queued)
         #expect(retriggered?.dispatch.publish.map(\.id) == [task.id])
-        let healthy = TaskRunner(postgres: s.h.infrastructure.postgres, publisher: s.publisher,
+        let healthy = TaskRunner(tasks: s.tasks, queue: s.queue,
                                  agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: s.h.infrastructure.postgres),
                                                              now: { clock.now }),
                                  calendar: calendar, paymentDay: payday, owner: "after-retrigger", logger: s.logger,

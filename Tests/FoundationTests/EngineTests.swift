@@ -24,6 +24,9 @@ struct EngineTests {
         let runner: TaskRunner
         let publisher: TaskPublisher
         let logger: Logger
+
+        var queue: RedisTaskQueue { RedisTaskQueue(redis: h.infrastructure.redis, prefix: h.keyPrefix) }
+        var tasks: PostgresTaskRepository { PostgresTaskRepository(postgres: h.infrastructure.postgres) }
     }
 
     /// `clock` is what the runner and simulator see; the filing rules always see `now`.
@@ -44,7 +47,8 @@ struct EngineTests {
         logger.logLevel = .warning
         let publisher = TaskPublisher(redis: h.infrastructure.redis, prefix: h.keyPrefix)
         let runner = TaskRunner(
-            postgres: h.infrastructure.postgres, publisher: publisher,
+            tasks: PostgresTaskRepository(postgres: h.infrastructure.postgres),
+            queue: RedisTaskQueue(redis: h.infrastructure.redis, prefix: h.keyPrefix),
             agencies: agencies ?? SimulatedAgencies(ledger: PostgresEffectLedger(postgres: h.infrastructure.postgres),
                                                     latency: latency, now: clock),
             calendar: try WorkingDayCalendar.bundled(), paymentDay: PensionPaymentDay(dayOfMonth: 15)!,
@@ -93,7 +97,8 @@ struct EngineTests {
                 group.addTask { try await during(); return false }
             }
             for agency in Agency.allCases {
-                let consumer = AgencyConsumer(redis: streams, keys: AgencyKeys(agency: agency.rawValue, prefix: s.h.keyPrefix),
+                let consumer = AgencyConsumer(queue: RedisTaskQueue(redis: s.h.infrastructure.redis, reads: streams, prefix: s.h.keyPrefix),
+                                              agency: agency,
                                               runner: s.runner, consumerName: "c-\(agency)", slots: 2,
                                               block: .milliseconds(100), visibilityTimeout: visibility,
                                               logger: s.logger, metrics: metrics)
@@ -162,10 +167,10 @@ struct EngineTests {
         }
         #expect(claimed?.attempt == 1)
         let calendar = try WorkingDayCalendar.bundled()
-        let early = LeaseSweeper(postgres: s.h.infrastructure.postgres, publisher: s.publisher, calendar: calendar,
+        let early = LeaseSweeper(tasks: s.tasks, queue: s.queue, calendar: calendar,
                                  paymentDay: PensionPaymentDay(dayOfMonth: 15)!, logger: s.logger, now: { Self.now.addingTimeInterval(10) })
         #expect(try await early.runOnce() == 0)
-        let late = LeaseSweeper(postgres: s.h.infrastructure.postgres, publisher: s.publisher, calendar: calendar,
+        let late = LeaseSweeper(tasks: s.tasks, queue: s.queue, calendar: calendar,
                                 paymentDay: PensionPaymentDay(dayOfMonth: 15)!, logger: s.logger, now: { Self.now.addingTimeInterval(31) })
         #expect(try await late.runOnce() == 1)
         // An expired lease counts as a transient fault: the task retries after a backoff.
@@ -174,7 +179,7 @@ struct EngineTests {
         #expect(try row.decode(String.self, "status") == "retrying")
         let due = try row.decode(Date.self, "next_attempt_at")
         // Another worker picks it up once due, and the agency applies the effect once.
-        let later = TaskRunner(postgres: s.h.infrastructure.postgres, publisher: s.publisher,
+        let later = TaskRunner(tasks: s.tasks, queue: s.queue,
                                agencies: SimulatedAgencies(ledger: PostgresEffectLedger(postgres: s.h.infrastructure.postgres)),
                                calendar: calendar, paymentDay: PensionPaymentDay(dayOfMonth: 15)!, owner: "survivor",
                                logger: s.logger, now: { due.addingTimeInterval(1) })
@@ -281,7 +286,7 @@ struct EngineTests {
         #expect(score.flatMap(Double.init) == (next.timeIntervalSince1970 * 1000).rounded(.down))
         // Not due yet: the promoter leaves it; due: it moves to the stream.
         let promoter = { (at: Date) in
-            DelayedPromoter(redis: s.h.infrastructure.redis, keys: [AgencyKeys(agency: "hr", prefix: s.h.keyPrefix)],
+            DelayedPromoter(queue: s.queue, agencies: [.hr],
                             logger: s.logger, now: { at })
         }
         let before = try await s.h.streamLength("hr")

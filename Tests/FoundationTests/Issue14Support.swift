@@ -1,5 +1,6 @@
 import Agencies
 import Foundation
+import Runtime
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -185,8 +186,8 @@ struct Rig {
             ?? SimulatedAgencies(ledger: PostgresEffectLedger(postgres: h.infrastructure.postgres), now: { clock.now }))
         let calendar = try WorkingDayCalendar.standard()
         let paymentDay = PensionPaymentDay(dayOfMonth: 15)!
-        let runner = TaskRunner(postgres: h.infrastructure.postgres,
-                                publisher: TaskPublisher(redis: h.infrastructure.redis, prefix: h.keyPrefix),
+        let runner = TaskRunner(tasks: PostgresTaskRepository(postgres: h.infrastructure.postgres),
+                                queue: RedisTaskQueue(redis: h.infrastructure.redis, prefix: h.keyPrefix),
                                 agencies: agencies, calendar: calendar, paymentDay: paymentDay, owner: "rig-worker",
                                 logger: logger, now: { clock.now })
         return Rig(h: h, clock: clock, agencies: agencies, runner: runner, calendar: calendar, paymentDay: paymentDay,
@@ -195,7 +196,7 @@ struct Rig {
 
     /// A runner like this rig's, on another gateway (a failing one, say).
     func runner(agencies: any AgencyGateway, owner: String = "other-worker") -> TaskRunner {
-        TaskRunner(postgres: h.infrastructure.postgres, publisher: runner.publisher, agencies: agencies,
+        TaskRunner(tasks: runner.tasks, queue: runner.queue, agencies: agencies,
                    calendar: calendar, paymentDay: paymentDay, owner: owner, logger: logger, now: { clock.now })
     }
 
